@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_COMMON_KVARGS_H
+#define IDD_SRC_COMMON_KVARGS_H
+
+/*
+ * Parser for driver argument strings: "key=value,key=value". Keys are
+ * [a-z0-9_]+, values are any characters but ',' and '='. A key may appear
+ * once. Empty strings and NULL parse to an empty list. Every refusal is
+ * logged with the offending text, prefixed by the caller's context (the
+ * device name), and returns -EINVAL.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KVARGS_MAX 16
+#define KVARGS_KEY_MAX 32
+#define KVARGS_VALUE_MAX 128
+
+struct kvarg {
+	char key[KVARGS_KEY_MAX];
+	char value[KVARGS_VALUE_MAX];
+	int used; /* set by the getters, so kvargs_check_all_used() can name leftovers */
+};
+
+struct kvargs {
+	const char *context; /* for log lines: e.g. the device name */
+	unsigned int count;
+	struct kvarg args[KVARGS_MAX];
+};
+
+/* Parse @text into @kv. Returns 0 or -EINVAL (logged). */
+int kvargs_parse(struct kvargs *kv, const char *context, const char *text);
+
+/* The value of @key, or NULL when absent. Marks the key used. */
+const char *kvargs_get(struct kvargs *kv, const char *key);
+
+/* Read @key as a decimal unsigned integer in [min, max]. Absent: *out is
+ * left alone and 0 is returned. Malformed or out of range: -EINVAL (logged). */
+int kvargs_get_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *out);
+
+/* Read @key as one of @choices (NULL-terminated); *out receives its index.
+ * Absent: *out left alone, returns 0. Anything else: -EINVAL (logged). */
+int kvargs_get_choice(struct kvargs *kv, const char *key, const char *const choices[],
+		      unsigned int *out);
+
+/* -EINVAL (logged, naming the key) if any key was never read by a getter:
+ * an unknown key is an error, not something to ignore. */
+int kvargs_check_all_used(const struct kvargs *kv);
+
+#endif

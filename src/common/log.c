@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdatomic.h>
+#include <pthread.h>
+
+#include "common/log.h"
+
+static atomic_int log_level;          /* 0 until the first use reads the environment */
+static pthread_once_t log_env_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+static idd_log_sink_t log_sink;
+static void *log_sink_arg;
+
+static const char *const level_names[] = {
+	[IDD_LOG_ERR] = "error",
+	[IDD_LOG_WARNING] = "warning",
+	[IDD_LOG_INFO] = "info",
+	[IDD_LOG_DEBUG] = "debug",
+};
+
+static void
+log_read_env(void)
+{
+	const char *env = getenv("IDD_LOG_LEVEL");
+	int level = IDD_LOG_WARNING;
+
+	if (env != NULL) {
+		for (int i = IDD_LOG_ERR; i <= IDD_LOG_DEBUG; i++)
+			if (strcmp(env, level_names[i]) == 0)
+				level = i;
+	}
+	/* An explicit idd_log_set_level() before the first log call wins. */
+	int expected = 0;
+	atomic_compare_exchange_strong(&log_level, &expected, level);
+}
+
+int
+log_enabled(enum idd_log_level level)
+{
+	pthread_once(&log_env_once, log_read_env);
+	return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+int
+idd_log_set_level(enum idd_log_level level)
+{
+	if (level < IDD_LOG_ERR || level > IDD_LOG_DEBUG)
+		return -EINVAL;
+	atomic_store(&log_level, (int)level);
+	pthread_once(&log_env_once, log_read_env);
+	return 0;
+}
+
+enum idd_log_level
+idd_log_get_level(void)
+{
+	pthread_once(&log_env_once, log_read_env);
+	return (enum idd_log_level)atomic_load(&log_level);
+}
+
+void
+idd_log_set_sink(idd_log_sink_t sink, void *arg)
+{
+	pthread_mutex_lock(&sink_lock);
+	log_sink = sink;
+	log_sink_arg = arg;
+	pthread_mutex_unlock(&sink_lock);
+}
+
+void
+log_write(enum idd_log_level level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int saved_errno = errno;
+
+	if (!log_enabled(level)) {
+		errno = saved_errno;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&sink_lock);
+	if (log_sink != NULL)
+		log_sink(level, line, log_sink_arg);
+	else
+		fprintf(stderr, "idd %s: %s\n", level_names[level], line);
+	pthread_mutex_unlock(&sink_lock);
+	errno = saved_errno;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_DMADEV_DRIVER_H
+#define IDD_SRC_DMADEV_DRIVER_H
+
+/*
+ * What a driver implements and what the generic device layer keeps for each
+ * device. Application code never sees this header.
+ *
+ * The generic layer (src/dmadev/) does every check that upstream's generic
+ * layer does, before calling a driver op, and keeps the state machine
+ * (configured, started). A driver op is only called with a valid device and
+ * in a legal state; vchan numbers given to control ops are in range.
+ *
+ * Control ops run under the registry lock (see dmadev.c), so they never run
+ * concurrently with each other.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <idd/idd_dmadev.h>
+
+#include "common/kvargs.h"
+
+struct idd_dma_dev;
+
+struct dma_dev_ops {
+	/* Fill capabilities and limits. dev_name, numa_node and nb_vchans are
+	 * filled by the generic layer afterwards. */
+	int (*dev_info_get)(const struct idd_dma_dev *dev, struct idd_dma_info *info);
+	/* Called stopped; conf already validated against dev_info_get. */
+	int (*dev_configure)(struct idd_dma_dev *dev, const struct idd_dma_conf *conf);
+	/* Called stopped, configured, with every vchan set up. Must reset every
+	 * vchan's ring_idx to 0 and discard uncollected completions (logging
+	 * how many it discarded at warning level). */
+	int (*dev_start)(struct idd_dma_dev *dev);
+	/* Called started. Must finish every submitted operation, complete the
+	 * enqueued-but-unsubmitted ones with USER_ABORT, leave all of them
+	 * collectable by completed/completed_status, and make further enqueues
+	 * and submits return -EINVAL until the next start. */
+	int (*dev_stop)(struct idd_dma_dev *dev);
+	/* Called stopped. Frees everything the driver allocated; dev_private
+	 * itself is freed by the generic layer. */
+	int (*dev_close)(struct idd_dma_dev *dev);
+	/* Called stopped, configured, vchan < nb_vchans, conf passed the generic
+	 * checks (direction, ports, reserved words, capabilities, nb_desc
+	 * within [min_desc, max_desc]). The driver checks the rest (power of
+	 * two, handlers). */
+	int (*vchan_setup)(struct idd_dma_dev *dev, uint16_t vchan,
+			   const struct idd_dma_vchan_conf *conf);
+	/* vchan < nb_vchans or IDD_DMA_ALL_VCHAN; stats zeroed by the caller. */
+	int (*stats_get)(const struct idd_dma_dev *dev, uint16_t vchan, struct idd_dma_stats *stats);
+	int (*stats_reset)(struct idd_dma_dev *dev, uint16_t vchan);
+	int (*vchan_status)(const struct idd_dma_dev *dev, uint16_t vchan,
+			    enum idd_dma_vchan_status *status);
+	/* Driver part of idd_dma_dump(), after the generic lines. */
+	int (*dev_dump)(const struct idd_dma_dev *dev, FILE *f);
+
+	/* Access pair groups; NULL means -ENOTSUP. */
+	int (*access_pair_group_create)(struct idd_dma_dev *dev, idd_uuid_t domain_id,
+					idd_uuid_t token, int16_t *group_id,
+					idd_dma_access_pair_group_event_cb_t cb);
+	int (*access_pair_group_destroy)(struct idd_dma_dev *dev, int16_t group_id);
+	int (*access_pair_group_join)(struct idd_dma_dev *dev, idd_uuid_t domain_id,
+				      idd_uuid_t token, int16_t group_id,
+				      idd_dma_access_pair_group_event_cb_t cb);
+	int (*access_pair_group_leave)(struct idd_dma_dev *dev, int16_t group_id);
+	int (*access_pair_group_handler_get)(struct idd_dma_dev *dev, int16_t group_id,
+					     idd_uuid_t domain_id, uint16_t *handler);
+};
+
+struct dma_driver {
+	const char *name;
+	/* Bytes of dev_private, allocated zeroed and 64-byte aligned by the
+	 * generic layer before probe. */
+	size_t priv_size;
+	/* Read the driver's keys from @args (every key it does not read is
+	 * refused afterwards by the generic layer), set dev->dev_ops, and fill
+	 * every function of dev->fp_obj except dev_private (the generic layer
+	 * sets that). On failure, free what it allocated and return -errno. */
+	int (*probe)(struct idd_dma_dev *dev, struct kvargs *args);
+};
+
+/* One device slot. */
+struct idd_dma_dev {
+	char name[IDD_DMA_DEV_NAME_MAX_LEN];
+	int16_t dev_id;
+	bool in_use;
+	bool started;
+	bool configured;            /* idd_dma_configure() succeeded since create */
+	struct idd_dma_conf conf;   /* last successful configuration */
+	bool *vchan_ready;          /* [conf.nb_vchans]: vchan_setup succeeded */
+	const struct dma_driver *driver;
+	const struct dma_dev_ops *dev_ops;
+	struct idd_dma_fp_object *fp_obj;
+	void *dev_private;
+};
+
+/* The drivers idd knows, by name (dmadev/driver_list.c). */
+const struct dma_driver *dma_driver_find(const char *name);
+
+/* Driver table entries (defined by each driver). */
+extern const struct dma_driver dma_driver_sw;
+
+#endif
