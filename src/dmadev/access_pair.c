@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The generic part of the access-pair-group calls: upstream's checks in
+ * upstream's order (device, out-pointer, inter-domain capability, driver
+ * support), then the driver does the rest. One helper does the checks for
+ * all five calls.
+ */
+#include <errno.h>
+
+#include "dmadev/dmadev_internal.h"
+
+/* Resolve @dev_id for a group call named @what, whose out-pointer is @out
+ * (NULL for calls that have none). Takes the registry lock and returns the
+ * device with the lock held, or returns NULL (lock released) with *err set.
+ * @has_op tells whether the driver implements the call. */
+static struct idd_dma_dev *
+group_call_begin(int16_t dev_id, const void *out, bool needs_out, const char *what,
+		 bool (*has_op)(const struct dma_dev_ops *ops), int *err)
+{
+	struct idd_dma_info info;
+	struct idd_dma_dev *dev;
+
+	pthread_mutex_lock(&dmadev_registry_lock);
+	dev = dmadev_get_locked(dev_id);
+	if (dev == NULL) {
+		IDD_LOG(ERR, "%s refused: no device %d", what, dev_id);
+		*err = -EINVAL;
+	} else if (needs_out && out == NULL) {
+		DMADEV_REFUSE(dev, what, "output pointer is NULL");
+		*err = -EINVAL;
+	} else if (dmadev_info_locked(dev, &info) != 0) {
+		*err = -EINVAL;
+	} else if (!(info.dev_capa &
+		     (IDD_DMA_CAPA_INTER_PROCESS_DOMAIN | IDD_DMA_CAPA_INTER_OS_DOMAIN))) {
+		DMADEV_REFUSE(dev, what, "device has no inter-process or inter-OS capability");
+		*err = -EINVAL;
+	} else if (!has_op(dev->dev_ops)) {
+		DMADEV_REFUSE(dev, what, "driver %s does not implement groups", dev->driver->name);
+		*err = -ENOTSUP;
+	} else {
+		return dev;
+	}
+	pthread_mutex_unlock(&dmadev_registry_lock);
+	return NULL;
+}
+
+static int
+group_call_end(int ret)
+{
+	pthread_mutex_unlock(&dmadev_registry_lock);
+	return ret;
+}
+
+static bool
+has_create(const struct dma_dev_ops *o)
+{
+	return o->access_pair_group_create != NULL;
+}
+static bool
+has_destroy(const struct dma_dev_ops *o)
+{
+	return o->access_pair_group_destroy != NULL;
+}
+static bool
+has_join(const struct dma_dev_ops *o)
+{
+	return o->access_pair_group_join != NULL;
+}
+static bool
+has_leave(const struct dma_dev_ops *o)
+{
+	return o->access_pair_group_leave != NULL;
+}
+static bool
+has_handler_get(const struct dma_dev_ops *o)
+{
+	return o->access_pair_group_handler_get != NULL;
+}
+
+int
+idd_dma_access_pair_group_create(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
+				 int16_t *group_id, idd_dma_access_pair_group_event_cb_t cb)
+{
+	struct idd_dma_dev *dev;
+	int err;
+
+	dev = group_call_begin(dev_id, group_id, true, "group create", has_create, &err);
+	if (dev == NULL)
+		return err;
+	return group_call_end(dev->dev_ops->access_pair_group_create(dev, domain_id, token,
+								     group_id, cb));
+}
+
+int
+idd_dma_access_pair_group_destroy(int16_t dev_id, int16_t group_id)
+{
+	struct idd_dma_dev *dev;
+	int err;
+
+	dev = group_call_begin(dev_id, NULL, false, "group destroy", has_destroy, &err);
+	if (dev == NULL)
+		return err;
+	return group_call_end(dev->dev_ops->access_pair_group_destroy(dev, group_id));
+}
+
+int
+idd_dma_access_pair_group_join(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
+			       int16_t group_id, idd_dma_access_pair_group_event_cb_t cb)
+{
+	struct idd_dma_dev *dev;
+	int err;
+
+	dev = group_call_begin(dev_id, NULL, false, "group join", has_join, &err);
+	if (dev == NULL)
+		return err;
+	return group_call_end(dev->dev_ops->access_pair_group_join(dev, domain_id, token,
+								   group_id, cb));
+}
+
+int
+idd_dma_access_pair_group_leave(int16_t dev_id, int16_t group_id)
+{
+	struct idd_dma_dev *dev;
+	int err;
+
+	dev = group_call_begin(dev_id, NULL, false, "group leave", has_leave, &err);
+	if (dev == NULL)
+		return err;
+	return group_call_end(dev->dev_ops->access_pair_group_leave(dev, group_id));
+}
+
+int
+idd_dma_access_pair_group_handler_get(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
+				      uint16_t *handler)
+{
+	struct idd_dma_dev *dev;
+	int err;
+
+	dev = group_call_begin(dev_id, handler, true, "group handler get", has_handler_get, &err);
+	if (dev == NULL)
+		return err;
+	return group_call_end(dev->dev_ops->access_pair_group_handler_get(dev, group_id,
+									  domain_id, handler));
+}
