@@ -56,21 +56,25 @@ has_create(const struct dma_dev_ops *o)
 {
 	return o->access_pair_group_create != NULL;
 }
+
 static bool
 has_destroy(const struct dma_dev_ops *o)
 {
 	return o->access_pair_group_destroy != NULL;
 }
+
 static bool
 has_join(const struct dma_dev_ops *o)
 {
 	return o->access_pair_group_join != NULL;
 }
+
 static bool
 has_leave(const struct dma_dev_ops *o)
 {
 	return o->access_pair_group_leave != NULL;
 }
+
 static bool
 has_handler_get(const struct dma_dev_ops *o)
 {
