@@ -4,15 +4,22 @@
  * upstream's order (device, out-pointer, inter-domain capability, driver
  * support), then the driver does the rest. One helper does the checks for
  * all five calls.
+ *
+ * The driver op runs WITHOUT the registry lock: a group call may wait for
+ * idd's control thread (a join waits for the creator's answer), and that
+ * thread runs event callbacks that may call any idd_dma_* function. Holding
+ * the lock across the op could deadlock the two. Instead the call holds a
+ * reference on the device (group_calls), and idd_dma_close() waits until no
+ * group call is running on it.
  */
 #include <errno.h>
 
 #include "dmadev/dmadev_internal.h"
 
 /* Resolve @dev_id for a group call named @what, whose out-pointer is @out
- * (NULL for calls that have none). Takes the registry lock and returns the
- * device with the lock held, or returns NULL (lock released) with *err set.
- * @has_op tells whether the driver implements the call. */
+ * (checked when @needs_out). Returns the device with a group-call reference
+ * held, or NULL with *err set. @has_op tells whether the driver implements
+ * the call. */
 static struct idd_dma_dev *
 group_call_begin(int16_t dev_id, const void *out, bool needs_out, const char *what,
 		 bool (*has_op)(const struct dma_dev_ops *ops), int *err)
@@ -38,6 +45,8 @@ group_call_begin(int16_t dev_id, const void *out, bool needs_out, const char *wh
 		DMADEV_REFUSE(dev, what, "driver %s does not implement groups", dev->driver->name);
 		*err = -ENOTSUP;
 	} else {
+		dev->group_calls++;
+		pthread_mutex_unlock(&dmadev_registry_lock);
 		return dev;
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
@@ -45,8 +54,11 @@ group_call_begin(int16_t dev_id, const void *out, bool needs_out, const char *wh
 }
 
 static int
-group_call_end(int ret)
+group_call_end(struct idd_dma_dev *dev, int ret)
 {
+	pthread_mutex_lock(&dmadev_registry_lock);
+	if (--dev->group_calls == 0)
+		pthread_cond_broadcast(&dmadev_group_calls_done);
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
@@ -91,7 +103,7 @@ idd_dma_access_pair_group_create(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_
 	dev = group_call_begin(dev_id, group_id, true, "group create", has_create, &err);
 	if (dev == NULL)
 		return err;
-	return group_call_end(dev->dev_ops->access_pair_group_create(dev, domain_id, token,
+	return group_call_end(dev, dev->dev_ops->access_pair_group_create(dev, domain_id, token,
 								     group_id, cb));
 }
 
@@ -104,7 +116,7 @@ idd_dma_access_pair_group_destroy(int16_t dev_id, int16_t group_id)
 	dev = group_call_begin(dev_id, NULL, false, "group destroy", has_destroy, &err);
 	if (dev == NULL)
 		return err;
-	return group_call_end(dev->dev_ops->access_pair_group_destroy(dev, group_id));
+	return group_call_end(dev, dev->dev_ops->access_pair_group_destroy(dev, group_id));
 }
 
 int
@@ -117,7 +129,7 @@ idd_dma_access_pair_group_join(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t 
 	dev = group_call_begin(dev_id, NULL, false, "group join", has_join, &err);
 	if (dev == NULL)
 		return err;
-	return group_call_end(dev->dev_ops->access_pair_group_join(dev, domain_id, token,
+	return group_call_end(dev, dev->dev_ops->access_pair_group_join(dev, domain_id, token,
 								   group_id, cb));
 }
 
@@ -130,7 +142,7 @@ idd_dma_access_pair_group_leave(int16_t dev_id, int16_t group_id)
 	dev = group_call_begin(dev_id, NULL, false, "group leave", has_leave, &err);
 	if (dev == NULL)
 		return err;
-	return group_call_end(dev->dev_ops->access_pair_group_leave(dev, group_id));
+	return group_call_end(dev, dev->dev_ops->access_pair_group_leave(dev, group_id));
 }
 
 int
@@ -143,6 +155,6 @@ idd_dma_access_pair_group_handler_get(int16_t dev_id, int16_t group_id, idd_uuid
 	dev = group_call_begin(dev_id, handler, true, "group handler get", has_handler_get, &err);
 	if (dev == NULL)
 		return err;
-	return group_call_end(dev->dev_ops->access_pair_group_handler_get(dev, group_id,
+	return group_call_end(dev, dev->dev_ops->access_pair_group_handler_get(dev, group_id,
 									  domain_id, handler));
 }

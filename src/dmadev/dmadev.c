@@ -12,6 +12,7 @@
 #include "dmadev/dmadev_internal.h"
 
 pthread_mutex_t dmadev_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t dmadev_group_calls_done = PTHREAD_COND_INITIALIZER;
 
 /* Allocated by the first create; dev_max can only be set before that. */
 static struct idd_dma_dev *devices;
@@ -458,6 +459,10 @@ idd_dma_close(int16_t dev_id)
 		DMADEV_REFUSE(dev, "close", "device is started (stop it first)");
 		ret = -EBUSY;
 	} else {
+		/* A group call in progress (on another thread) still uses the
+		 * device; let it finish before the driver tears down. */
+		while (dev->group_calls > 0)
+			pthread_cond_wait(&dmadev_group_calls_done, &dmadev_registry_lock);
 		ret = dev->dev_ops->dev_close(dev);
 		if (ret == 0) {
 			IDD_LOG(INFO, "dev %d (%s): closed", dev->dev_id, dev->name);

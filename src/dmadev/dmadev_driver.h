@@ -12,7 +12,10 @@
  * in a legal state; vchan numbers given to control ops are in range.
  *
  * Control ops run under the registry lock (see dmadev.c), so they never run
- * concurrently with each other.
+ * concurrently with each other. The access-pair-group ops are the exception:
+ * they run without it (see access_pair.c), may run concurrently with each
+ * other and with the control ops of other devices, and must do their own
+ * locking; dev_close is not called while one of them runs on the device.
  */
 
 #include <stdbool.h>
@@ -95,6 +98,7 @@ struct idd_dma_dev {
 	const struct dma_dev_ops *dev_ops;
 	struct idd_dma_fp_object *fp_obj;
 	void *dev_private;
+	unsigned int group_calls;   /* group ops running now (access_pair.c) */
 };
 
 /* The drivers idd knows, by name (dmadev/driver_list.c). */

@@ -13,6 +13,8 @@
 #include "dmadev/dmadev_driver.h"
 
 extern pthread_mutex_t dmadev_registry_lock;
+/* Signalled (under the registry lock) when a device's group_calls drops to 0. */
+extern pthread_cond_t dmadev_group_calls_done;
 
 /* Under the lock: the device if @dev_id names an existing one, else NULL. */
 struct idd_dma_dev *dmadev_get_locked(int16_t dev_id);
