@@ -452,23 +452,29 @@ idd_dma_close(int16_t dev_id)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL) {
-		ret = -EINVAL;
-	} else if (dev->started) {
-		DMADEV_REFUSE(dev, "close", "device is started (stop it first)");
-		ret = -EBUSY;
-	} else {
-		/* A group call in progress (on another thread) still uses the
-		 * device; let it finish before the driver tears down. */
-		while (dev->group_calls > 0)
-			pthread_cond_wait(&dmadev_group_calls_done, &dmadev_registry_lock);
-		ret = dev->dev_ops->dev_close(dev);
-		if (ret == 0) {
-			IDD_LOG(INFO, "dev %d (%s): closed", dev->dev_id, dev->name);
-			slot_release_locked(dev);
+	for (;;) {
+		dev = dmadev_get_locked(dev_id);
+		if (dev == NULL) {
+			ret = -EINVAL;
+			goto out;
 		}
+		if (dev->started) {
+			DMADEV_REFUSE(dev, "close", "device is started (stop it first)");
+			ret = -EBUSY;
+			goto out;
+		}
+		if (dev->group_calls == 0)
+			break;
+		/* A group call on another thread still uses the device; the
+		 * wait drops the lock, so look the device up again after it. */
+		pthread_cond_wait(&dmadev_group_calls_done, &dmadev_registry_lock);
 	}
+	ret = dev->dev_ops->dev_close(dev);
+	if (ret == 0) {
+		IDD_LOG(INFO, "dev %d (%s): closed", dev->dev_id, dev->name);
+		slot_release_locked(dev);
+	}
+out:
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
