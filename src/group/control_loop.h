@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_GROUP_CONTROL_LOOP_H
+#define IDD_SRC_GROUP_CONTROL_LOOP_H
+
+/*
+ * What the loop in control.c calls in the other files of src/group/. Not for
+ * use outside the control thread.
+ */
+
+#include <stdint.h>
+
+struct conn;
+
+/* conn.c: handle epoll @events on @c. */
+void conn_io(struct conn *c, uint32_t events);
+/* conn.c: free the connections closed during this pass. */
+void conn_reap(void);
+/* conn.c: forked child: close every connection's fd, drop the list. */
+void conn_forget_all(void);
+/* control.c: the epoll instance connections register with. */
+int ctl_epoll_fd(void);
+
+/* group.c: close every group of this process (exit). */
+void group_shutdown_all(void);
+/* group.c: forked child: drop the parent's groups without touching their
+ * sockets' names. */
+void group_forget_all(void);
+
+#endif

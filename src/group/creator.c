@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The creator's side: accept joiners, authenticate them, keep the member
+ * table, relay membership, windows and directory changes to every member.
+ *
+ * A joiner's connection goes through these states:
+ *   CHALLENGED  challenge sent; waiting for JOIN (deadline HANDSHAKE_MS)
+ *   REFUSING    authentication failed; the refusal is held back by the
+ *               throttle delay, then sent, then the connection closes
+ *   WELCOMED    authenticated; welcome and the group's state sent; waiting
+ *               for the joiner's windows and READY (deadline HANDSHAKE_MS)
+ *   ACTIVE      a member: the others were told
+ * Until ACTIVE a connection counts against its uid's cap of unauthenticated
+ * connections (auth.h); a connection that never speaks only costs a timer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "group/group_internal.h"
+
+enum {
+	P_CHALLENGED = 1,
+	P_REFUSING,
+	P_WELCOMED,
+	P_ACTIVE,
+};
+
+struct peer_hs {
+	struct auth_ctx actx;
+	bool counted;          /* holds one of its uid's unauthenticated places */
+	int refuse_code;
+	const char *refuse_why;
+};
+
+static void peer_msg(struct conn *c, const struct wire_msg *m, int fd);
+static void peer_close(struct conn *c);
+
+static const struct conn_ops peer_ops = {
+	.on_msg = peer_msg,
+	.on_close = peer_close,
+};
+
+static void
+uncount(struct conn *c)
+{
+	struct peer_hs *hs = c->priv;
+
+	if (hs != NULL && hs->counted) {
+		auth_throttle_release(c->peer_uid);
+		hs->counted = false;
+	}
+}
+
+static void
+refuse_now(struct conn *c, int code, const char *why)
+{
+	struct group *g = c->owner;
+	struct wire_msg m = {.type = WIRE_REFUSE, .u.refuse_code = code};
+
+	IDD_LOG(ERR, "group %d: join from pid %d uid %u refused: %s", g ? g->group_id : -1,
+		(int)c->peer_pid, (unsigned int)c->peer_uid, why);
+	uncount(c);
+	conn_send(c, &m, -1);
+	conn_close_when_flushed(c);
+}
+
+static void
+refuse_timer(struct ctl_timer *t)
+{
+	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+	struct peer_hs *hs = c->priv;
+
+	refuse_now(c, hs->refuse_code, hs->refuse_why);
+}
+
+static void
+handshake_timeout(struct ctl_timer *t)
+{
+	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+	struct group *g = c->owner;
+
+	IDD_LOG(ERR, "group %d: join from pid %d uid %u refused: handshake timed out",
+		g ? g->group_id : -1, (int)c->peer_pid, (unsigned int)c->peer_uid);
+	conn_close(c);
+}
+
+void
+creator_broadcast(struct group *g, const struct wire_msg *m, int fd, const struct member *except)
+{
+	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++) {
+		struct member *x = g->m[i];
+
+		/* Joiners in WELCOMED state are told too: their snapshot was
+		 * taken at welcome, and changes after it must reach them. */
+		if (x == NULL || x == except || x->conn == NULL || x->conn->closing)
+			continue;
+		conn_send(x->conn, m, fd);
+	}
+}
+
+static void
+on_accept(struct conn *lc)
+{
+	struct group *g = lc->owner;
+
+	for (int i = 0; i < 64; i++) {
+		struct wire_msg m = {.type = WIRE_CHALLENGE};
+		struct peer_hs *hs;
+		struct conn *c;
+		int fd = accept4(lc->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			int err = errno;
+
+			if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
+			    err != ECONNABORTED)
+				IDD_LOG(ERR, "group %d: accept: %s", g->group_id, strerror(err));
+			return;
+		}
+		c = conn_add(fd, false, &peer_ops, g);
+		if (c == NULL)
+			continue;
+		hs = calloc(1, sizeof(*hs));
+		if (hs == NULL) {
+			conn_close(c);
+			continue;
+		}
+		c->priv = hs;
+		if (!auth_throttle_admit(c->peer_uid)) {
+			refuse_now(c, EAGAIN, "too many unauthenticated connections from this uid");
+			continue;
+		}
+		hs->counted = true;
+		c->state = P_CHALLENGED;
+		auth_nonce(hs->actx.nonce_c);
+		m.u.challenge.group_id = (uint16_t)g->group_id;
+		memcpy(m.u.challenge.nonce, hs->actx.nonce_c, WIRE_NONCE_LEN);
+		conn_send(c, &m, -1);
+		ctl_timer_arm(&c->timer, HANDSHAKE_MS, handshake_timeout);
+	}
+}
+
+const struct conn_ops creator_listen_ops = {
+	.on_accept = on_accept,
+};
+
+static int
+free_slot(struct group *g)
+{
+	for (int i = 1; i < WIRE_MAX_MEMBERS; i++)
+		if (g->m[i] == NULL)
+			return i;
+	return -1;
+}
+
+/* Send a newly welcomed joiner everything it must know before it counts
+ * as a member: the other members' windows and the directory. */
+static void
+send_snapshot(struct group *g, struct conn *c)
+{
+	struct wire_msg m;
+
+	for (unsigned int i = 0; i < WIRE_MAX_MEMBERS; i++) {
+		struct member *x = g->m[i];
+
+		if (x != NULL && x->active)
+			win_send_all(g, x, c);
+	}
+	for (struct dir_entry *e = g->dir; e != NULL; e = e->next) {
+		memset(&m, 0, sizeof(m));
+		m.type = WIRE_DIR_ENTRY;
+		m.u.dir.owner_slot = e->owner_slot;
+		m.u.dir.addr = e->addr;
+		m.u.dir.len = e->len;
+		m.u.dir.name_len = (uint8_t)strlen(e->name);
+		memcpy(m.u.dir.name, e->name, m.u.dir.name_len);
+		conn_send(c, &m, -1);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_SYNC;
+	conn_send(c, &m, -1);
+}
+
+static void
+on_join(struct conn *c, const struct wire_join *j)
+{
+	struct group *g = c->owner;
+	struct peer_hs *hs = c->priv;
+	struct wire_msg w;
+	struct wire_member wm = {0};
+	struct member *nm;
+	int slot;
+
+	hs->actx.group_id = (uint16_t)g->group_id;
+	memcpy(hs->actx.nonce_j, j->nonce, WIRE_NONCE_LEN);
+	memcpy(hs->actx.joiner_domain, j->domain, WIRE_UUID_LEN);
+	hs->actx.joiner_uid = c->peer_uid;
+	hs->actx.creator_uid = (uint32_t)geteuid();
+	if (!auth_verify(AUTH_JOINER, g->token, &hs->actx, j->mac)) {
+		unsigned int delay = auth_throttle_fail(c->peer_uid, ctl_now_ms());
+
+		/* Hold the answer back, on a timer: the loop goes on serving
+		 * everyone else meanwhile. */
+		c->state = P_REFUSING;
+		hs->refuse_code = EACCES;
+		hs->refuse_why = "bad token";
+		ctl_timer_arm(&c->timer, delay, refuse_timer);
+		return;
+	}
+	if (member_by_domain(g, j->domain) != NULL) {
+		refuse_now(c, EEXIST, "that domain id is already a member");
+		return;
+	}
+	slot = free_slot(g);
+	if (slot < 0) {
+		refuse_now(c, ENOSPC, "the group is full");
+		return;
+	}
+	uncount(c);
+	wm.slot = (uint16_t)slot;
+	wm.pid = (uint32_t)c->peer_pid;
+	wm.uid = c->peer_uid;
+	memcpy(wm.domain, j->domain, WIRE_UUID_LEN);
+	nm = member_new(g, (uint16_t)slot, &wm);
+	if (nm == NULL) {
+		refuse_now(c, ENOMEM, "out of memory");
+		return;
+	}
+	nm->conn = c;
+	c->slot = (uint16_t)slot;
+
+	memset(&w, 0, sizeof(w));
+	w.type = WIRE_WELCOME;
+	auth_mac(AUTH_CREATOR, g->token, &hs->actx, w.u.welcome.mac);
+	w.u.welcome.slot = (uint16_t)slot;
+	for (unsigned int i = 0; i < WIRE_MAX_MEMBERS; i++) {
+		struct member *x = g->m[i];
+
+		if (x != NULL && x->active)
+			wire_member_of(x, &w.u.welcome.members[w.u.welcome.nb_members++]);
+	}
+	auth_wipe(&hs->actx, sizeof(hs->actx));
+	c->state = P_WELCOMED;
+	ctl_timer_arm(&c->timer, HANDSHAKE_MS, handshake_timeout);
+	if (conn_send(c, &w, -1) == 0)
+		send_snapshot(g, c);
+}
+
+/* READY: the joiner has verified us and sent its windows. Make it a
+ * member and tell everyone, then tell it. */
+static void
+on_ready(struct conn *c)
+{
+	struct group *g = c->owner;
+	struct member *nm = g->m[c->slot];
+	struct wire_msg m = {.type = WIRE_MEMBER_JOINED};
+
+	ctl_timer_cancel(&c->timer);
+	if (member_assign_handler(g, nm) != 0) {
+		refuse_now(c, ENOSPC, "no handler left on the creator's device");
+		return;
+	}
+	nm->active = true;
+	c->state = P_ACTIVE;
+	wire_member_of(nm, &m.u.member);
+	creator_broadcast(g, &m, -1, nm);
+	for (struct window *w = nm->windows; w != NULL; w = w->next) {
+		struct wire_msg wm = {.type = WIRE_WINDOW_ADD};
+
+		wm.u.window.owner_slot = nm->slot;
+		wm.u.window.base = w->base;
+		wm.u.window.len = w->len;
+		wm.u.window.perms = w->perms;
+		creator_broadcast(g, &wm, w->fd, nm);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ACTIVE;
+	conn_send(c, &m, -1);
+	IDD_LOG(INFO, "group %d: member pid %d uid %u joined (slot %u)", g->group_id,
+		(int)c->peer_pid, (unsigned int)c->peer_uid, nm->slot);
+	group_post_event(g, nm->domain, IDD_DMA_GROUP_EV_MEMBER_JOINED);
+}
+
+static void
+protocol_error(struct conn *c, const struct wire_msg *m)
+{
+	struct group *g = c->owner;
+
+	IDD_LOG(ERR, "group %d: connection from pid %d uid %u dropped: unexpected %s message",
+		g->group_id, (int)c->peer_pid, (unsigned int)c->peer_uid,
+		wire_type_name(m->type));
+	conn_close(c);
+}
+
+static void
+peer_msg(struct conn *c, const struct wire_msg *m, int fd)
+{
+	struct group *g = c->owner;
+	struct member *me;
+
+	if (g == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	switch (c->state) {
+	case P_CHALLENGED:
+		if (m->type != WIRE_JOIN)
+			break;
+		on_join(c, &m->u.join);
+		return;
+	case P_REFUSING:
+		return; /* it will hear the refusal; nothing it says matters */
+	case P_WELCOMED:
+	case P_ACTIVE:
+		me = g->m[c->slot];
+		if (m->type == WIRE_WINDOW_ADD || m->type == WIRE_WINDOW_REMOVE) {
+			uint16_t owner = m->type == WIRE_WINDOW_ADD ? m->u.window.owner_slot
+								    : m->u.window_remove.owner_slot;
+
+			/* A member speaks for its own windows only. */
+			if (owner != c->slot)
+				break;
+			if (m->type == WIRE_WINDOW_ADD) {
+				if (fd < 0 || win_add(g, me, &m->u.window, fd) != 0) {
+					IDD_LOG(ERR, "group %d: window from pid %d refused",
+						g->group_id, (int)c->peer_pid);
+					conn_close(c);
+					return;
+				}
+				if (me->active)
+					creator_broadcast(g, m, fd, me);
+			} else {
+				win_remove(g, me, m->u.window_remove.base);
+				if (me->active)
+					creator_broadcast(g, m, -1, me);
+			}
+			return;
+		}
+		if (c->state == P_WELCOMED) {
+			if (m->type != WIRE_READY)
+				break;
+			on_ready(c);
+			return;
+		}
+		switch (m->type) {
+		case WIRE_LEAVE:
+			IDD_LOG(INFO, "group %d: member pid %d left", g->group_id,
+				(int)c->peer_pid);
+			conn_close(c);
+			return;
+		case WIRE_DIR_PUBLISH:
+		case WIRE_DIR_UNPUBLISH:
+			dir_creator_request(g, me, m);
+			return;
+		case WIRE_KEEPALIVE:
+			return;
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+	protocol_error(c, m);
+}
+
+static void
+peer_close(struct conn *c)
+{
+	struct group *g = c->owner;
+	struct member *me;
+	struct wire_msg m = {.type = WIRE_MEMBER_LEFT};
+
+	uncount(c);
+	if (g == NULL)
+		return;
+	if (c->state != P_WELCOMED && c->state != P_ACTIVE)
+		return;
+	me = g->m[c->slot];
+	if (me == NULL || me->conn != c)
+		return;
+	me->conn = NULL; /* closing already */
+	if (c->state == P_ACTIVE) {
+		/* Departure, whatever its cause (LEAVE, close, exit, kill):
+		 * the socket closing is the signal. */
+		m.u.left.slot = me->slot;
+		memcpy(m.u.left.domain, me->domain, WIRE_UUID_LEN);
+		IDD_LOG(INFO, "group %d: member pid %d (slot %u) is gone", g->group_id,
+			(int)c->peer_pid, me->slot);
+		member_remove(g, me, true);
+		creator_broadcast(g, &m, -1, NULL);
+	} else {
+		/* Nobody knew it yet. */
+		member_remove(g, me, false);
+	}
+}
+
+void
+creator_shutdown(struct group *g)
+{
+	struct wire_msg m = {.type = WIRE_GROUP_DESTROYED};
+
+	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++) {
+		struct member *x = g->m[i];
+
+		if (x == NULL || x->conn == NULL)
+			continue;
+		x->conn->owner = NULL;
+		conn_send(x->conn, &m, -1);
+		conn_close_when_flushed(x->conn);
+		x->conn = NULL;
+	}
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_GROUP_INTERNAL_H
+#define IDD_SRC_GROUP_INTERNAL_H
+
+/*
+ * State shared by the files of src/group/: devices and their handler
+ * tables, groups, members, windows, directory entries. All of it is
+ * protected by ctl_lock and changed only by the control thread (see
+ * control.h).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <idd/idd_dmadev.h>
+#include <idd/idd_group.h>
+
+#include "group/auth.h"
+#include "group/control.h"
+#include "group/group.h"
+#include "group/rendezvous.h"
+#include "group/wire.h"
+
+/* Handshake deadlines. A connection that never speaks is dropped after
+ * HANDSHAKE_MS; a join gives up after JOIN_TIMEOUT_MS, which is longer than
+ * the longest refusal delay (AUTH_DELAY_MAX_MS) so that a throttled joiner
+ * still hears why. */
+#define HANDSHAKE_MS 2000
+#define JOIN_TIMEOUT_MS 5000
+/* Directory entries per group. */
+#define DIR_MAX_ENTRIES 256
+
+/* One handler slot of a device. */
+enum hstate {
+	H_FREE = 0,
+	H_LIVE,     /* names a present member */
+	H_RETIRED,  /* member gone, still referenced by the data plane */
+};
+
+struct hent {
+	uint8_t state;
+	uint32_t refs;
+	struct group *g;  /* H_LIVE only */
+	uint16_t slot;
+};
+
+#define HCHUNK 256
+
+struct gdev {
+	struct gdev *next;
+	int16_t dev_id;
+	bool opts_set;
+	struct rdv_opts opts;
+	uint16_t cursor;            /* round-robin handler allocation */
+	unsigned int nb_live;
+	struct hent *chunks[65536 / HCHUNK];
+	group_retire_fn retire_fn;
+	void *retire_arg;
+};
+
+struct window {
+	struct window *next;
+	uint64_t base, len;
+	uint32_t perms;
+	int fd;                     /* owned; -1 for our own windows */
+	void *import;               /* what the window table gave back */
+};
+
+struct member {
+	uint16_t slot;
+	bool active;                /* creator: READY seen; joiner view: known */
+	bool is_creator, is_self;
+	uint8_t domain[WIRE_UUID_LEN];
+	uint32_t pid, uid;
+	uint16_t handler;           /* 0 until assigned */
+	struct conn *conn;          /* creator's side: link to this joiner */
+	struct window *windows;
+};
+
+struct dir_entry {
+	struct dir_entry *next;
+	char name[WIRE_NAME_MAX + 1];
+	uint16_t owner_slot;
+	uint64_t addr, len;
+};
+
+struct dir_wait;
+struct pub_req;
+
+enum gstate {
+	G_JOINING,
+	G_ACTIVE,
+};
+
+struct group {
+	struct group *next;
+	struct gdev *dev;
+	int16_t dev_id, group_id;
+	bool creator;
+	enum gstate state;
+	struct rdv_opts opts;
+	uint8_t token[AUTH_TOKEN_LEN]; /* creator: kept; joiner: wiped after welcome */
+	uint8_t self_domain[WIRE_UUID_LEN];
+	uint16_t self_slot;
+	struct member *m[WIRE_MAX_MEMBERS];
+	idd_dma_access_pair_group_event_cb_t cb;
+	idd_dma_group_event_cb_t ext_cb;
+	void *ext_arg;
+	struct conn *listen;        /* creator */
+	struct conn *link;          /* joiner */
+	struct dir_entry *dir;
+	unsigned int nb_dir;
+	struct dir_wait *waits;
+	struct pub_req *pubs;
+	uint32_t next_req_id;
+	/* joiner handshake */
+	struct ctl_req *join_req;
+	struct auth_ctx actx;
+	struct ctl_timer jtimer;    /* join deadline, or reconnect after EAGAIN */
+	uint64_t deadline_ms;
+	unsigned int retries;
+};
+
+extern struct group *all_groups;
+
+/* group.c */
+struct gdev *gdev_get(int16_t dev_id, bool create);
+struct group *group_find(int16_t dev_id, int16_t group_id);
+struct member *member_by_domain(struct group *g, const uint8_t domain[WIRE_UUID_LEN]);
+struct member *member_new(struct group *g, uint16_t slot, const struct wire_member *wm);
+int member_assign_handler(struct group *g, struct member *m);
+/* Remove a member: windows, directory entries, handler; the event is
+ * posted when @notify. Frees it. */
+void member_remove(struct group *g, struct member *m, bool notify);
+/* Remove a group from this process: members, handlers, waiters; wipes the
+ * token; closes its sockets (unlinking the creator's). Frees it. */
+void group_free(struct group *g);
+void group_post_event(struct group *g, const uint8_t domain[WIRE_UUID_LEN],
+		      enum idd_dma_group_event ev);
+void wire_member_of(const struct member *m, struct wire_member *wm);
+
+/* creator.c */
+extern const struct conn_ops creator_listen_ops;
+void creator_broadcast(struct group *g, const struct wire_msg *m, int fd, const struct member *except);
+/* Tell every member the group is gone and drop them (device close, exit). */
+void creator_shutdown(struct group *g);
+
+/* joiner.c */
+void joiner_start(struct group *g);
+void joiner_fail(struct group *g, int err);
+
+/* directory.c */
+int dir_add(struct group *g, uint16_t owner_slot, const char *name, uint64_t addr, uint64_t len);
+int dir_remove(struct group *g, uint16_t owner_slot, const char *name, bool check_owner);
+void dir_remove_owner(struct group *g, uint16_t owner_slot);
+void dir_free(struct group *g);
+void dir_creator_request(struct group *g, struct member *from, const struct wire_msg *m);
+void dir_joiner_result(struct group *g, const struct wire_msg *m);
+
+/* windows.c */
+int win_add(struct group *g, struct member *m, const struct wire_window *w, int fd);
+void win_remove(struct group *g, struct member *m, uint64_t base);
+void win_free_member(struct group *g, struct member *m);
+/* Send @m's windows (or ours when @m is self) over @c. */
+void win_send_all(struct group *g, const struct member *m, struct conn *c);
+
+#endif
