@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The sw part of idd_dma_dump(): engine and per-vchan ring state. */
+#include "drivers/sw/sw_dev.h"
+
+int
+sw_dev_dump(const struct idd_dma_dev *dev, FILE *f)
+{
+	const struct sw_dev *sd = dev->dev_private;
+
+	fprintf(f, "  sw engine: %s", sd->thread_engine ? "thread" : "inline");
+	if (sd->cpu >= 0)
+		fprintf(f, ", worker pinned to cpu %d", sd->cpu);
+	else if (sd->thread_engine)
+		fprintf(f, ", worker not pinned");
+	fprintf(f, "%s\n", sd->thread_engine && sd->worker != NULL ? " (running)" : "");
+	for (uint16_t v = 0; v < sd->nb_vchans; v++) {
+		const struct sw_vchan *vc = &sd->vchans[v];
+		struct idd_dma_stats st = {0};
+
+		if (vc->ring == NULL) {
+			fprintf(f, "  vchan %u: not set up\n", v);
+			continue;
+		}
+		sw_stats_get(dev, v, &st);
+		fprintf(f,
+			"  vchan %u: nb_desc %u, ring positions enqueued %u submitted %u "
+			"finished %u collected %u\n"
+			"    submitted %llu completed %llu errors %llu\n",
+			v, vc->nb_desc, atomic_load_explicit(&vc->head, memory_order_relaxed),
+			atomic_load_explicit(&vc->submitted, memory_order_relaxed),
+			atomic_load_explicit(&vc->finished, memory_order_relaxed),
+			atomic_load_explicit(&vc->collected, memory_order_relaxed),
+			(unsigned long long)st.submitted, (unsigned long long)st.completed,
+			(unsigned long long)st.errors);
+	}
+	return 0;
+}

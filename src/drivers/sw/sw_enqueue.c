@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The enqueue side of the data path: copy, copy_sg, fill and submit. An
+ * enqueue writes one descriptor and advances head; submit hands
+ * [submitted, head) to the engine: the inline engine performs it right
+ * here, the thread engine publishes it to the worker.
+ */
+#include <errno.h>
+
+#include "drivers/sw/sw_dev.h"
+#include "drivers/sw/sw_thread.h"
+
+void
+sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
+{
+	IDD_LOG(DEBUG, "dev %s: %s on vchan %u refused: device not started, vchan out of range, "
+		       "or wrong mode", sd->name, what, vchan);
+}
+
+/* False when there is room for one more operation. In silent mode nobody
+ * collects, so the ring recycles what the engine has finished. */
+static inline bool
+sw_ring_full(const struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
+{
+	uint16_t used = (uint16_t)(head - atomic_load_explicit(&vc->collected,
+							      memory_order_relaxed));
+
+	if (sw_likely(used < vc->nb_desc))
+		return false;
+	return !(sd->silent && sw_reclaim(vc) != 0);
+}
+
+void
+sw_submit_vchan(struct sw_dev *sd, struct sw_vchan *vc)
+{
+	uint16_t head = atomic_load_explicit(&vc->head, memory_order_relaxed);
+	uint16_t sub = atomic_load_explicit(&vc->submitted, memory_order_relaxed);
+
+	if (head == sub)
+		return;
+	/* The burst boundary travels in the descriptor, so the engine can
+	 * apply the fence rule per burst even when it sees several bursts
+	 * at once. */
+	vc->ring[(uint16_t)(head - 1) & vc->mask].flags |= SW_F_BURST_END;
+	sw_count(&vc->n_submitted, (uint16_t)(head - sub));
+	if (!sd->thread_engine) {
+		atomic_store_explicit(&vc->submitted, head, memory_order_relaxed);
+		sw_run(vc, sub, head);
+		return;
+	}
+	/* seq_cst: a release store (the descriptors and sge entries written
+	 * before it are visible to the worker's acquire load of submitted in
+	 * sw_thread.c) that is also ordered before the load of sleeping in
+	 * sw_worker_kick(); see the wakeup protocol in sw_thread.c. */
+	atomic_store_explicit(&vc->submitted, head, memory_order_seq_cst);
+	sw_worker_kick(sd->worker);
+}
+
+int
+sw_submit(void *dev_private, uint16_t vchan)
+{
+	struct sw_dev *sd = dev_private;
+
+	if (sw_unlikely(vchan >= sd->fp_vchans)) {
+		sw_refuse_fast(sd, vchan, "submit");
+		return -EINVAL;
+	}
+	sw_submit_vchan(sd, &sd->vchans[vchan]);
+	return 0;
+}
+
+/* Common tail of every enqueue: publish the slot to ourselves, and submit
+ * when asked to. */
+static inline int
+sw_enq_finish(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t flags)
+{
+	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
+	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
+		sw_submit_vchan(sd, vc);
+	return head;
+}
+
+int
+sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
+	    uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+	struct sw_vchan *vc;
+	struct sw_desc *d;
+	uint16_t head;
+
+	if (sw_unlikely(vchan >= sd->fp_vchans)) {
+		sw_refuse_fast(sd, vchan, "copy");
+		return -EINVAL;
+	}
+	vc = &sd->vchans[vchan];
+	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
+	if (sw_unlikely(sw_ring_full(sd, vc, head)))
+		return -ENOSPC;
+	d = &vc->ring[head & vc->mask];
+	d->src = src;
+	d->dst = dst;
+	d->len = length;
+	d->sge_end = vc->sge_head;
+	d->op = SW_OP_COPY;
+	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	return sw_enq_finish(sd, vc, head, flags);
+}
+
+int
+sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
+	    uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+	struct sw_vchan *vc;
+	struct sw_desc *d;
+	uint16_t head;
+
+	if (sw_unlikely(vchan >= sd->fp_vchans)) {
+		sw_refuse_fast(sd, vchan, "fill");
+		return -EINVAL;
+	}
+	vc = &sd->vchans[vchan];
+	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
+	if (sw_unlikely(sw_ring_full(sd, vc, head)))
+		return -ENOSPC;
+	d = &vc->ring[head & vc->mask];
+	d->src = pattern;
+	d->dst = dst;
+	d->len = length;
+	d->sge_end = vc->sge_head;
+	d->op = SW_OP_FILL;
+	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	return sw_enq_finish(sd, vc, head, flags);
+}
+
+/* Copy one list into the sge ring at @pos; returns its total length. */
+static uint64_t
+sw_sge_push(struct sw_vchan *vc, uint32_t pos, const struct idd_dma_sge *list, uint16_t nb)
+{
+	uint64_t total = 0;
+
+	for (uint16_t i = 0; i < nb; i++) {
+		vc->sges[(pos + i) & vc->sge_mask] = list[i];
+		total += list[i].length;
+	}
+	return total;
+}
+
+int
+sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
+	       const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+	uint32_t need = (uint32_t)nb_src + nb_dst;
+	uint64_t src_total, dst_total;
+	struct sw_vchan *vc;
+	struct sw_desc *d;
+	uint16_t head;
+	uint32_t pos;
+
+	if (sw_unlikely(vchan >= sd->fp_vchans)) {
+		sw_refuse_fast(sd, vchan, "copy_sg");
+		return -EINVAL;
+	}
+	if (sw_unlikely(src == NULL || dst == NULL || nb_src == 0 || nb_dst == 0 ||
+			nb_src > SW_MAX_SGES || nb_dst > SW_MAX_SGES)) {
+		IDD_LOG(DEBUG, "dev %s: copy_sg on vchan %u refused: lists %p/%p with %u/%u entries "
+			       "(1..%u each)", sd->name, vchan, (const void *)src,
+			(const void *)dst, nb_src, nb_dst, SW_MAX_SGES);
+		return -EINVAL;
+	}
+	vc = &sd->vchans[vchan];
+	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
+	if (sw_unlikely(sw_ring_full(sd, vc, head)))
+		return -ENOSPC;
+	if (sw_unlikely(vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1)) {
+		if (!sd->silent || sw_reclaim(vc) == 0 ||
+		    vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1)
+			return -ENOSPC;
+	}
+	pos = vc->sge_head;
+	src_total = sw_sge_push(vc, pos, src, nb_src);
+	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);
+	vc->sge_head = pos + need;
+
+	d = &vc->ring[head & vc->mask];
+	d->src = pos;
+	d->dst = nb_src | (uint32_t)nb_dst << 16;
+	d->len = 0;
+	d->sge_end = vc->sge_head;
+	d->op = SW_OP_COPY_SG;
+	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	if (src_total == 0 || src_total != dst_total)
+		d->flags |= SW_F_BAD_LEN;
+	return sw_enq_finish(sd, vc, head, flags);
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_DRIVERS_SW_RING_H
+#define IDD_SRC_DRIVERS_SW_RING_H
+
+/*
+ * Layout of a sw vchan: a ring of nb_desc (a power of two) descriptors and
+ * four free-running 16-bit positions. Because nb_desc divides 65536, a
+ * position is also the ring_idx of the operation it names, and a slot is
+ * `position & mask`:
+ *
+ *     collected <= finished <= submitted <= head,   head - collected <= nb_desc
+ *
+ *   [collected, finished)   done by the engine, not yet reported
+ *   [finished, submitted)   handed to the engine, not yet done
+ *   [submitted, head)       enqueued, waiting for a submit
+ *
+ * The enqueuing thread (the "producer") owns head, collected and the
+ * scatter-gather list ring; the engine owns finished. Only submitted and
+ * finished cross threads, each on its own cache line, so that the two
+ * sides of the thread engine do not invalidate each other's lines on every
+ * operation.
+ *
+ * Statuses: a slot's status word is non-zero only while it holds a failed
+ * operation that nobody has collected yet. The engine counts failures
+ * (fin_errors) and the producer counts what it has reported (coll_errors),
+ * so the completion calls look at status words only when the two differ.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <idd/idd_dmadev.h>
+
+#define SW_CACHE_LINE 64
+
+#define sw_likely(x) __builtin_expect(!!(x), 1)
+#define sw_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Limits advertised by dev_info_get. */
+#define SW_MAX_VCHANS 64
+#define SW_MIN_DESC 32
+#define SW_MAX_DESC 16384
+#define SW_MAX_SGES 32
+/* Scatter-gather entries per ring slot: copy_sg lists are copied into a
+ * per-vchan FIFO of this many entries per descriptor, so a full ring of
+ * copy_sg operations with two entries per side still fits. */
+#define SW_SGE_PER_DESC 4
+
+enum sw_opcode {
+	SW_OP_COPY,
+	SW_OP_FILL,
+	SW_OP_COPY_SG,
+	SW_OP_OPS, /* an application's struct idd_dma_op (enq/deq mode) */
+};
+
+/* sw_desc::flags */
+#define SW_F_FENCE 0x01     /* IDD_DMA_OP_FLAG_FENCE */
+#define SW_F_BURST_END 0x02 /* last operation handed over by one submit */
+#define SW_F_BAD_LEN 0x04   /* copy_sg lists with no bytes or unequal totals */
+
+/* One operation; two per cache line. */
+struct sw_desc {
+	/* copy: source; fill: pattern; copy_sg: position of the first entry
+	 * in the sge ring; ops: the struct idd_dma_op pointer. */
+	uint64_t src;
+	/* copy, fill: destination; copy_sg: nb_src | nb_dst << 16. */
+	uint64_t dst;
+	uint32_t len;     /* copy, fill: bytes */
+	uint32_t sge_end; /* sge ring position after this op: frees its entries */
+	uint8_t op;       /* enum sw_opcode */
+	uint8_t flags;    /* SW_F_* */
+	uint8_t pad[6];
+};
+_Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
+
+/*
+ * The address space one side of a vchan lives in, fixed at vchan setup.
+ * resolve == NULL is the caller's own address space (identity). An
+ * inter-domain vchan sets a resolver that maps a peer's address range to a
+ * local pointer, or returns NULL when the range is not accessible; the
+ * engine then completes the operation with INVALID_SRC_ADDR or
+ * INVALID_DST_ADDR and carries on.
+ */
+struct sw_space {
+	void *(*resolve)(const struct sw_space *space, uint64_t addr, uint64_t len);
+	void *ctx;
+};
+
+struct sw_vchan {
+	/* Written by vchan setup and start/stop only; read by both sides. */
+	_Alignas(SW_CACHE_LINE) struct sw_desc *ring;
+	uint16_t *status;         /* per slot, see the file comment */
+	struct idd_dma_sge *sges; /* copy_sg lists, a FIFO of sge_mask + 1 */
+	uint32_t sge_mask;
+	uint16_t nb_desc;
+	uint16_t mask;
+	bool local; /* both spaces are the caller's: the engine skips resolving */
+	struct sw_space src_space;
+	struct sw_space dst_space;
+
+	/* Producer: the thread that enqueues, submits and collects. head and
+	 * the counters are atomics only because dump and stats_get read them
+	 * from another thread; the producer uses relaxed loads and stores. */
+	_Alignas(SW_CACHE_LINE) _Atomic uint16_t head;
+	_Atomic uint16_t collected;
+	uint32_t coll_errors; /* failures reported so far (wraps) */
+	uint32_t sge_head;    /* next free sge ring position */
+	uint32_t sge_tail;    /* oldest sge ring position still needed */
+	_Atomic uint64_t n_submitted;
+	_Atomic uint64_t n_completed;
+	_Atomic uint64_t n_errors;
+
+	/* Producer to engine. */
+	_Alignas(SW_CACHE_LINE) _Atomic uint16_t submitted;
+
+	/* Engine to producer. */
+	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
+	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
+	uint8_t fence_state;         /* engine only: enum sw_fence_state */
+
+	/* Control path only (stats_reset keeps a baseline instead of zeroing
+	 * counters another thread writes). */
+	_Alignas(SW_CACHE_LINE) uint64_t base_submitted;
+	uint64_t base_completed;
+	uint64_t base_errors;
+};
+
+/* Per-burst fence rule, kept by the engine across calls because the thread
+ * engine may process one burst in several pieces. */
+enum sw_fence_state {
+	SW_BURST_OK,      /* nothing of this burst failed */
+	SW_BURST_FAILED,  /* something failed; the next fenced op stops the burst */
+	SW_BURST_SKIPPED, /* the rest of this burst is NOT_ATTEMPTED */
+};
+
+/* Producer-side counter update: the producer is the only writer, so a
+ * relaxed load and store (plain moves) suffice; readers on other threads
+ * see a value that is at worst one update old. */
+static inline void
+sw_count(_Atomic uint64_t *counter, uint64_t n)
+{
+	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* Mark @n operations from @coll as reported, and free the sge entries they
+ * held. Producer only. */
+static inline void
+sw_consume(struct sw_vchan *vc, uint16_t coll, uint16_t n, uint32_t errors)
+{
+	uint16_t next = (uint16_t)(coll + n);
+
+	atomic_store_explicit(&vc->collected, next, memory_order_relaxed);
+	vc->sge_tail = vc->ring[(uint16_t)(next - 1) & vc->mask].sge_end;
+	sw_count(&vc->n_completed, n);
+	if (sw_unlikely(errors != 0)) {
+		vc->coll_errors += errors;
+		sw_count(&vc->n_errors, errors);
+	}
+}
+
+/* Perform the operations [from, to) of @vc, record failures, and publish
+ * @to as the new finished position (sw_exec.c). */
+void sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to);
+
+/* Record a failed (or aborted) operation's status (sw_exec.c). */
+void sw_record_failure(struct sw_vchan *vc, const struct sw_desc *d, uint16_t idx,
+		       uint16_t status);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vchan setup: ring, status words and sge FIFO; vchan_status. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/sw/sw_dev.h"
+
+void
+sw_vchan_free(struct sw_vchan *vc)
+{
+	free(vc->ring);
+	free(vc->status);
+	free(vc->sges);
+	vc->ring = NULL;
+	vc->status = NULL;
+	vc->sges = NULL;
+}
+
+static void *
+sw_zalloc_aligned(size_t size)
+{
+	void *p = aligned_alloc(SW_CACHE_LINE, (size + SW_CACHE_LINE - 1) & ~(size_t)(SW_CACHE_LINE - 1));
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+int
+sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vchan_conf *conf)
+{
+	struct sw_dev *sd = dev->dev_private;
+	struct sw_vchan *vc = &sd->vchans[vchan];
+	uint32_t nb_sges = (uint32_t)conf->nb_desc * SW_SGE_PER_DESC;
+	struct sw_vchan fresh;
+
+	if ((conf->nb_desc & (conf->nb_desc - 1)) != 0) {
+		IDD_LOG(ERR, "dev %s: vchan %u setup refused: nb_desc %u is not a power of two",
+			dev->name, vchan, conf->nb_desc);
+		return -EINVAL;
+	}
+	if (conf->domain.type != IDD_DMA_INTER_DOMAIN_NONE) {
+		IDD_LOG(ERR, "dev %s: vchan %u setup refused: inter-domain transfers are not "
+			     "supported yet", dev->name, vchan);
+		return -EINVAL;
+	}
+
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.ring = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.ring));
+	fresh.status = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.status));
+	fresh.sges = sw_zalloc_aligned(nb_sges * sizeof(*fresh.sges));
+	if (fresh.ring == NULL || fresh.status == NULL || fresh.sges == NULL) {
+		sw_vchan_free(&fresh);
+		IDD_LOG(ERR, "dev %s: vchan %u setup refused: out of memory for %u descriptors",
+			dev->name, vchan, conf->nb_desc);
+		return -ENOMEM;
+	}
+	fresh.nb_desc = conf->nb_desc;
+	fresh.mask = (uint16_t)(conf->nb_desc - 1);
+	fresh.sge_mask = nb_sges - 1;
+	/* Identity on both sides; inter-domain setup will install resolvers
+	 * from the handlers here, once, so the engine pays one call per side
+	 * and operation. */
+	fresh.local = true;
+
+	sw_vchan_free(vc);
+	*vc = fresh;
+	return 0;
+}
+
+int
+sw_vchan_status(const struct idd_dma_dev *dev, uint16_t vchan, enum idd_dma_vchan_status *status)
+{
+	const struct sw_dev *sd = dev->dev_private;
+	struct sw_vchan *vc = &sd->vchans[vchan];
+
+	*status = atomic_load_explicit(&vc->submitted, memory_order_relaxed) !=
+				  atomic_load_explicit(&vc->finished, memory_order_relaxed)
+			  ? IDD_DMA_VCHAN_ACTIVE
+			  : IDD_DMA_VCHAN_IDLE;
+	return 0;
+}
