@@ -3,11 +3,22 @@
 #define IDD_SRC_COMMON_KVARGS_H
 
 /*
- * Parser for driver argument strings: "key=value,key=value". Keys are
- * [a-z0-9_]+, values are any characters but ',' and '='. A key may appear
- * once. Empty strings and NULL parse to an empty list. Every refusal is
- * logged with the offending text, prefixed by the caller's context (the
- * device name), and returns -EINVAL.
+ * Parser for driver argument strings: "key=value,key=value". Empty strings
+ * and NULL parse to an empty list. Otherwise the text must be, exactly:
+ *   - pairs separated by single commas: no leading, trailing or doubled ','
+ *     (an empty pair is refused);
+ *   - each pair `key=value` with one '=': a key without '=' and a value
+ *     containing '=' are refused;
+ *   - keys [a-z0-9_]+, 1..KVARGS_KEY_MAX-1 characters;
+ *   - values 1..KVARGS_VALUE_MAX-1 printable ASCII characters other than
+ *     space, ',' and '=' (0x21..0x7e): nothing is trimmed, and whitespace
+ *     anywhere (around keys, values, commas) is refused, as are control
+ *     and non-ASCII bytes;
+ *   - at most KVARGS_MAX pairs, each key once.
+ * Every refusal is logged as one line that starts with the caller's context
+ * (the device name) and names the argument and the reason, and returns
+ * -EINVAL; a refused parse leaves @kv empty. Log lines only print text that
+ * passed the character checks, other bytes are shown in hex.
  */
 
 #include <stddef.h>
@@ -35,8 +46,10 @@ int kvargs_parse(struct kvargs *kv, const char *context, const char *text);
 /* The value of @key, or NULL when absent. Marks the key used. */
 const char *kvargs_get(struct kvargs *kv, const char *key);
 
-/* Read @key as a decimal unsigned integer in [min, max]. Absent: *out is
- * left alone and 0 is returned. Malformed or out of range: -EINVAL (logged). */
+/* Read @key as a decimal unsigned integer in [min, max]: digits only (no
+ * sign, no space, no 0x prefix, no trailing characters; leading zeros are
+ * accepted). Absent: *out is left alone and 0 is returned. Malformed or out
+ * of range (including above UINT64_MAX): -EINVAL (logged), *out untouched. */
 int kvargs_get_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *out);
 
