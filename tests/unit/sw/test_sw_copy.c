@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Data movement of the sw driver, byte for byte: copy, copy_sg and fill
+ * from 1 byte to 16 MiB, odd sizes, unaligned addresses, guard bytes
+ * around every destination. Run as `test_sw_copy inline|thread`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sw_test.h"
+
+#define MIB (1024u * 1024u)
+
+static int16_t dev;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	dev = t_dev_open("copy", NULL, 2, 1024, 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	t_dev_close(dev);
+	return 0;
+}
+
+/* Wait for the one outstanding operation of @vchan and return its status. */
+static enum idd_dma_status_code
+one_status(uint16_t vchan, uint16_t expect_idx)
+{
+	enum idd_dma_status_code st = IDD_DMA_STATUS_ERROR_UNKNOWN;
+	uint16_t last = 0;
+
+	assert_int_equal(t_wait_status(dev, vchan, 1, &last, &st), 1);
+	assert_int_equal(last, expect_idx);
+	return st;
+}
+
+/* Copy @len bytes from offset @so of a source to offset @dso of a
+ * destination; bytes of the destination outside the copy must not change. */
+static void
+copy_case(size_t len, size_t so, size_t dso)
+{
+	uint8_t *src = t_alloc(len + 8), *dst = t_alloc(len + 8);
+	int idx;
+
+	t_pattern(src, len + 8, (uint32_t)len);
+	memset(dst, 0, len + 8);
+	idx = idd_dma_copy(dev, 0, T_IOVA(src + so), T_IOVA(dst + dso), (uint32_t)len,
+			   IDD_DMA_OP_FLAG_SUBMIT);
+	assert_true(idx >= 0);
+	assert_int_equal(one_status(0, (uint16_t)idx), IDD_DMA_STATUS_SUCCESSFUL);
+	t_assert_same(dst + dso, src + so, len, "copy");
+	for (size_t i = 0; i < dso; i++)
+		assert_int_equal(dst[i], 0);
+	for (size_t i = dso + len; i < len + 8; i++)
+		assert_int_equal(dst[i], 0);
+	t_free(src, len + 8);
+	t_free(dst, len + 8);
+}
+
+static const size_t big_sizes[] = {
+	255, 256, 257, 511, 1000, 1023, 1024, 1025, 4095, 4096, 4097, 65535, 65536, 65537,
+	MIB - 1, MIB, MIB + 7, 3 * MIB + 5,
+};
+
+static void
+test_copy_sizes(void **state)
+{
+	(void)state;
+	for (size_t len = 1; len <= 200; len++) {
+		copy_case(len, 0, 0);
+		copy_case(len, 1, 3);
+		copy_case(len, 7, 5);
+		copy_case(len, 3, 0);
+	}
+	for (size_t i = 0; i < sizeof(big_sizes) / sizeof(big_sizes[0]); i++) {
+		copy_case(big_sizes[i], 0, 0);
+		copy_case(big_sizes[i], 5, 3);
+	}
+	copy_case(16 * MIB, 1, 6);
+}
+
+/* Many small copies in one burst, each to its own place. */
+static void
+test_copy_burst(void **state)
+{
+	enum { N = 500 };
+	size_t total = (size_t)N * (N + 1) / 2;
+	uint8_t *src = t_alloc(total), *dst = t_alloc(total);
+	enum idd_dma_status_code st[N];
+	size_t off = 0;
+	uint16_t last;
+
+	(void)state;
+	t_pattern(src, total, 99);
+	memset(dst, 0, total);
+	for (unsigned int i = 1; i <= N; i++) {
+		assert_true(idd_dma_copy(dev, 1, T_IOVA(src + off), T_IOVA(dst + off), i, 0) >= 0);
+		off += i;
+	}
+	assert_int_equal(idd_dma_submit(dev, 1), 0);
+	assert_int_equal(t_wait_status(dev, 1, N, &last, st), N);
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(st[i], IDD_DMA_STATUS_SUCCESSFUL);
+	t_assert_same(dst, src, total, "burst");
+	t_free(src, total);
+	t_free(dst, total);
+}
+
+/* Cut @total into @nb lengths (some may be 0) summing to @total. */
+static void
+split(uint32_t *seed, size_t total, unsigned int nb, size_t *lens)
+{
+	size_t cuts[SW_TEST_MAX_SGES + 1];
+
+	cuts[0] = 0;
+	cuts[nb] = total;
+	for (unsigned int i = 1; i < nb; i++)
+		cuts[i] = total == 0 ? 0 : t_rand(seed) % (total + 1);
+	/* insertion sort of the inner cuts */
+	for (unsigned int i = 2; i < nb; i++)
+		for (unsigned int j = i; j > 1 && cuts[j - 1] > cuts[j]; j--) {
+			size_t t = cuts[j];
+
+			cuts[j] = cuts[j - 1];
+			cuts[j - 1] = t;
+		}
+	for (unsigned int i = 0; i < nb; i++)
+		lens[i] = cuts[i + 1] - cuts[i];
+}
+
+/* Lay @nb segments of @lens out in @buf with gaps of 1..7 bytes; returns
+ * the bytes used. */
+static size_t
+layout(uint32_t *seed, uint8_t *buf, unsigned int nb, const size_t *lens,
+       struct idd_dma_sge *sge)
+{
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < nb; i++) {
+		off += 1 + t_rand(seed) % 7;
+		sge[i].addr = T_IOVA(buf + off);
+		sge[i].length = (uint32_t)lens[i];
+		off += lens[i];
+	}
+	return off + 8;
+}
+
+static void
+sg_case(size_t total, unsigned int nb_src, unsigned int nb_dst, uint32_t seed)
+{
+	size_t slen[SW_TEST_MAX_SGES], dlen[SW_TEST_MAX_SGES];
+	struct idd_dma_sge src[SW_TEST_MAX_SGES], dst[SW_TEST_MAX_SGES];
+	size_t room = total + 8 * (SW_TEST_MAX_SGES + 2);
+	uint8_t *sbuf = t_alloc(room), *dbuf = t_alloc(room), *expect = t_alloc(room);
+	size_t pos = 0;
+	int idx;
+
+	split(&seed, total, nb_src, slen);
+	split(&seed, total, nb_dst, dlen);
+	layout(&seed, sbuf, nb_src, slen, src);
+	layout(&seed, dbuf, nb_dst, dlen, dst);
+	t_pattern(sbuf, room, seed);
+	memset(dbuf, 0, room);
+	/* The expected destination: zero except the destination segments,
+	 * which receive the source segments' bytes in order. */
+	memset(expect, 0, room);
+	{
+		uint8_t *cat = malloc(total ? total : 1);
+
+		assert_non_null(cat);
+		for (unsigned int i = 0; i < nb_src; i++) {
+			memcpy(cat + pos, (uint8_t *)(uintptr_t)src[i].addr, src[i].length);
+			pos += src[i].length;
+		}
+		pos = 0;
+		for (unsigned int i = 0; i < nb_dst; i++) {
+			memcpy(expect + ((uint8_t *)(uintptr_t)dst[i].addr - dbuf), cat + pos,
+			       dst[i].length);
+			pos += dst[i].length;
+		}
+		free(cat);
+	}
+
+	idx = idd_dma_copy_sg(dev, 0, src, dst, (uint16_t)nb_src, (uint16_t)nb_dst, 0);
+	assert_true(idx >= 0);
+	/* The lists belong to the caller again as soon as the call returns. */
+	memset(src, 0xEE, sizeof(src));
+	memset(dst, 0xEE, sizeof(dst));
+	assert_int_equal(idd_dma_submit(dev, 0), 0);
+	assert_int_equal(one_status(0, (uint16_t)idx), IDD_DMA_STATUS_SUCCESSFUL);
+	t_assert_same(dbuf, expect, room, "copy_sg");
+	t_free(sbuf, room);
+	t_free(dbuf, room);
+	t_free(expect, room);
+}
+
+static void
+test_copy_sg(void **state)
+{
+	uint32_t seed = 7;
+
+	(void)state;
+	sg_case(1, 1, 1, 1);
+	sg_case(2, 1, 2, 2);
+	sg_case(2, 2, 1, 3);
+	sg_case(100, 32, 32, 4);
+	sg_case(100, 32, 1, 5);
+	sg_case(4097, 7, 3, 6);
+	for (unsigned int i = 0; i < 200; i++) {
+		size_t total = 1 + t_rand(&seed) % 5000;
+
+		sg_case(total, 1 + t_rand(&seed) % 32, 1 + t_rand(&seed) % 32, 100 + i);
+	}
+	sg_case(MIB + 3, 32, 5, 8);
+	sg_case(16 * MIB, 32, 32, 9);
+}
+
+static void
+test_copy_sg_refused(void **state)
+{
+	struct idd_dma_sge a[SW_TEST_MAX_SGES + 1], b[1];
+	uint8_t x[16], y[16];
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	a[0].addr = T_IOVA(x);
+	a[0].length = 16;
+	b[0].addr = T_IOVA(y);
+	b[0].length = 16;
+	assert_int_equal(idd_dma_copy_sg(dev, 0, a, b, 0, 1, 0), -EINVAL);
+	assert_int_equal(idd_dma_copy_sg(dev, 0, a, b, 1, 0, 0), -EINVAL);
+	assert_int_equal(idd_dma_copy_sg(dev, 0, NULL, b, 1, 1, 0), -EINVAL);
+	assert_int_equal(idd_dma_copy_sg(dev, 0, a, NULL, 1, 1, 0), -EINVAL);
+	assert_int_equal(idd_dma_copy_sg(dev, 0, a, b, SW_TEST_MAX_SGES + 1, 1, 0), -EINVAL);
+	assert_int_equal(idd_dma_copy_sg(dev, 0, b, a, 1, SW_TEST_MAX_SGES + 1, 0), -EINVAL);
+	/* None of them took a ring slot. */
+	assert_int_equal(idd_dma_burst_capacity(dev, 0), 1024);
+}
+
+static void
+test_copy_sg_bad_length(void **state)
+{
+	uint8_t x[64], y[64], y0[64];
+	struct idd_dma_sge s[2] = {{T_IOVA(x), 10}, {T_IOVA(x + 20), 10}};
+	struct idd_dma_sge d[1] = {{T_IOVA(y), 19}};
+	struct idd_dma_sge z[1] = {{T_IOVA(y), 0}};
+	enum idd_dma_status_code st[3];
+	uint16_t last;
+	int idx;
+
+	(void)state;
+	t_pattern(x, sizeof(x), 1);
+	memset(y, 0x11, sizeof(y));
+	memcpy(y0, y, sizeof(y));
+	idx = idd_dma_copy_sg(dev, 0, s, d, 2, 1, 0);
+	assert_true(idx >= 0);
+	assert_true(idd_dma_copy_sg(dev, 0, z, z, 1, 1, 0) >= 0);
+	/* The vchan carries on after the failures. */
+	d[0].length = 20;
+	assert_true(idd_dma_copy_sg(dev, 0, s, d, 2, 1, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+	assert_int_equal(t_wait_status(dev, 0, 3, &last, st), 3);
+	assert_int_equal(last, (uint16_t)(idx + 2));
+	assert_int_equal(st[0], IDD_DMA_STATUS_INVALID_LENGTH);
+	assert_int_equal(st[1], IDD_DMA_STATUS_INVALID_LENGTH);
+	assert_int_equal(st[2], IDD_DMA_STATUS_SUCCESSFUL);
+	t_assert_same(y, x, 10, "sg first part");
+	t_assert_same(y + 10, x + 20, 10, "sg second part");
+	t_assert_same(y + 20, y0 + 20, sizeof(y) - 20, "sg beyond the copy");
+}
+
+/* The sge FIFO has 4 entries per ring slot: with 64-entry operations it
+ * runs out before the ring does, answers -ENOSPC, and recovers once the
+ * operations are collected. Its positions wrap many times. */
+static void
+test_copy_sg_fifo(void **state)
+{
+	int16_t d2;
+	enum { N = SW_TEST_MAX_SGES };
+	struct idd_dma_sge s[N], d[N];
+	uint8_t *src = t_alloc(N * 64), *dst = t_alloc(N * 64);
+	enum idd_dma_status_code st[4];
+	uint16_t last;
+
+	(void)state;
+	d2 = t_dev_open("sgfifo", NULL, 1, 32, 0);
+	for (unsigned int i = 0; i < N; i++) {
+		s[i].addr = T_IOVA(src + i * 64);
+		s[i].length = 64;
+		d[i].addr = T_IOVA(dst + (N - 1 - i) * 64);
+		d[i].length = 64;
+	}
+	/* 32 slots * 4 = 128 entries: two operations of 64 fit, a third not. */
+	assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
+	assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
+	assert_int_equal(idd_dma_copy_sg(d2, 0, s, d, N, N, 0), -ENOSPC);
+	assert_int_equal(idd_dma_burst_capacity(d2, 0), 30);
+	assert_int_equal(idd_dma_submit(d2, 0), 0);
+	assert_int_equal(t_wait_status(d2, 0, 2, &last, st), 2);
+	for (unsigned int round = 0; round < 50; round++) {
+		t_pattern(src, N * 64, round);
+		assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
+		assert_true(idd_dma_copy_sg(d2, 0, s, d, 3, 3, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+		assert_int_equal(t_wait_status(d2, 0, 2, &last, st), 2);
+		assert_int_equal(st[0], IDD_DMA_STATUS_SUCCESSFUL);
+		assert_int_equal(st[1], IDD_DMA_STATUS_SUCCESSFUL);
+		for (unsigned int i = 0; i < N; i++)
+			t_assert_same(dst + (N - 1 - i) * 64, src + i * 64, 64, "sg fifo");
+	}
+	t_dev_close(d2);
+	t_free(src, N * 64);
+	t_free(dst, N * 64);
+}
+
+static void
+fill_case(size_t len, size_t off, uint64_t pattern)
+{
+	uint8_t *dst = t_alloc(len + 16);
+	int idx;
+
+	memset(dst, 0x5A, len + 16);
+	idx = idd_dma_fill(dev, 1, pattern, T_IOVA(dst + off), (uint32_t)len,
+			   IDD_DMA_OP_FLAG_SUBMIT);
+	assert_true(idx >= 0);
+	assert_int_equal(one_status(1, (uint16_t)idx), IDD_DMA_STATUS_SUCCESSFUL);
+	for (size_t i = 0; i < off; i++)
+		assert_int_equal(dst[i], 0x5A);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t want = (uint8_t)(pattern >> (8 * (i % 8)));
+
+		if (dst[off + i] != want)
+			fail_msg("fill len %zu: byte %zu is 0x%02x, want 0x%02x", len, i,
+				 dst[off + i], want);
+	}
+	for (size_t i = off + len; i < len + 16; i++)
+		assert_int_equal(dst[i], 0x5A);
+	t_free(dst, len + 16);
+}
+
+static void
+test_fill(void **state)
+{
+	static const uint64_t patterns[] = {
+		UINT64_C(0x0123456789abcdef), UINT64_C(0x4242424242424242), 0,
+		UINT64_C(0xff00000000000001),
+	};
+
+	(void)state;
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		for (size_t len = 1; len <= 200; len++)
+			fill_case(len, len % 8, patterns[p]);
+		for (size_t i = 0; i < sizeof(big_sizes) / sizeof(big_sizes[0]); i++)
+			fill_case(big_sizes[i], i % 8, patterns[p]);
+	}
+	fill_case(16 * MIB, 3, patterns[0]);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy_sizes),
+		cmocka_unit_test(test_copy_burst),
+		cmocka_unit_test(test_copy_sg),
+		cmocka_unit_test(test_copy_sg_refused),
+		cmocka_unit_test(test_copy_sg_bad_length),
+		cmocka_unit_test(test_copy_sg_fifo),
+		cmocka_unit_test(test_fill),
+	};
+
+	t_parse_engine(argc, argv);
+	return cmocka_run_group_tests_name(t_engine, tests, setup, teardown);
+}
