@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The thread engine: several vchans driven from several threads at once,
+ * wakeups after the worker has gone to sleep, round-robin between vchans,
+ * repeated stop/start with work in flight, and worker pinning. Also run
+ * under ThreadSanitizer (suite 'engine').
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sw_test.h"
+
+enum { MT_THREADS = 4, MT_BURSTS = 3000, MT_MAX_LEN = 2048 };
+
+struct mt_arg {
+	int16_t dev;
+	uint16_t vchan;
+	unsigned long ops;
+	unsigned long errors;
+	const char *failure; /* set instead of asserting: cmocka is not thread-safe */
+};
+
+static void *
+mt_worker(void *p)
+{
+	struct mt_arg *a = p;
+	uint8_t *src = malloc(32 * MT_MAX_LEN), *dst = malloc(32 * MT_MAX_LEN);
+	uint32_t seed = 1000u + a->vchan;
+	uint16_t next = 0;
+
+	if (src == NULL || dst == NULL) {
+		a->failure = "out of memory";
+		goto out;
+	}
+	for (unsigned int b = 0; b < MT_BURSTS && a->failure == NULL; b++) {
+		enum idd_dma_status_code st[32];
+		uint32_t lens[32];
+		unsigned int n = 1 + t_rand(&seed) % 32, got = 0;
+		uint16_t last = 0;
+
+		t_pattern(src, 32 * MT_MAX_LEN, seed);
+		memset(dst, 0, 32 * MT_MAX_LEN);
+		for (unsigned int i = 0; i < n; i++) {
+			uint8_t *s = src + i * MT_MAX_LEN, *d = dst + i * MT_MAX_LEN;
+			uint32_t r = t_rand(&seed);
+			int idx;
+
+			lens[i] = r % 41 == 0 ? 0 : 1 + (r >> 8) % MT_MAX_LEN;
+			if (r % 3 == 0) {
+				struct idd_dma_sge ss[2] = {{T_IOVA(s), lens[i] / 2},
+							    {T_IOVA(s + lens[i] / 2),
+							     lens[i] - lens[i] / 2}};
+				struct idd_dma_sge ds = {T_IOVA(d), lens[i]};
+
+				idx = idd_dma_copy_sg(a->dev, a->vchan, ss, &ds, 2, 1, 0);
+			} else {
+				idx = idd_dma_copy(a->dev, a->vchan, T_IOVA(s), T_IOVA(d), lens[i],
+						   0);
+			}
+			if (idx != next++) {
+				a->failure = "unexpected ring_idx";
+				goto out;
+			}
+		}
+		if (idd_dma_submit(a->dev, a->vchan) != 0) {
+			a->failure = "submit failed";
+			goto out;
+		}
+		for (long spins = 0; got < n; spins++) {
+			got += idd_dma_completed_status(a->dev, a->vchan, (uint16_t)(n - got), &last,
+							st + got);
+			if (spins > 100000000L) {
+				a->failure = "completions never came";
+				goto out;
+			}
+		}
+		if (last != (uint16_t)(next - 1)) {
+			a->failure = "wrong last_idx";
+			goto out;
+		}
+		for (unsigned int i = 0; i < n; i++) {
+			enum idd_dma_status_code want = lens[i] == 0 ? IDD_DMA_STATUS_INVALID_LENGTH
+								     : IDD_DMA_STATUS_SUCCESSFUL;
+
+			if (st[i] != want) {
+				a->failure = "wrong status";
+				goto out;
+			}
+			a->errors += lens[i] == 0;
+			if (memcmp(dst + i * MT_MAX_LEN, src + i * MT_MAX_LEN, lens[i]) != 0) {
+				a->failure = "data mismatch";
+				goto out;
+			}
+		}
+		a->ops += n;
+	}
+out:
+	free(src);
+	free(dst);
+	return NULL;
+}
+
+static void
+test_many_threads(void **state)
+{
+	int16_t dev = t_dev_open("mt", NULL, MT_THREADS + 1, 128, 0);
+	struct mt_arg args[MT_THREADS];
+	pthread_t th[MT_THREADS];
+	unsigned long ops = 0, errors = 0;
+	struct idd_dma_stats s;
+
+	(void)state;
+	for (unsigned int i = 0; i < MT_THREADS; i++) {
+		/* vchan 0 stays idle: the worker must skip it cheaply */
+		args[i] = (struct mt_arg){.dev = dev, .vchan = (uint16_t)(i + 1)};
+		assert_int_equal(pthread_create(&th[i], NULL, mt_worker, &args[i]), 0);
+	}
+	for (unsigned int i = 0; i < MT_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		if (args[i].failure != NULL)
+			fail_msg("vchan %u: %s", args[i].vchan, args[i].failure);
+		ops += args[i].ops;
+		errors += args[i].errors;
+		assert_int_equal(idd_dma_stats_get(dev, args[i].vchan, &s), 0);
+		assert_int_equal(s.submitted, args[i].ops);
+		assert_int_equal(s.completed, args[i].ops);
+		assert_int_equal(s.errors, args[i].errors);
+	}
+	assert_int_equal(idd_dma_stats_get(dev, IDD_DMA_ALL_VCHAN, &s), 0);
+	assert_int_equal(s.submitted, ops);
+	assert_int_equal(s.completed, ops);
+	assert_int_equal(s.errors, errors);
+	t_dev_close(dev);
+}
+
+/* Work submitted while the worker sleeps must wake it, every time. */
+static void
+test_wakeups(void **state)
+{
+	int16_t dev = t_dev_open("wake", NULL, 2, 64, 0);
+	uint8_t src[64], dst[64];
+	struct timespec pause = {0, 300 * 1000}; /* above the worker's idle time */
+
+	(void)state;
+	t_pattern(src, sizeof(src), 9);
+	for (unsigned int i = 0; i < 300; i++) {
+		uint16_t vchan = i % 2, last;
+		int has_error;
+
+		nanosleep(&pause, NULL);
+		memset(dst, 0, sizeof(dst));
+		assert_true(idd_dma_copy(dev, vchan, T_IOVA(src), T_IOVA(dst), 1 + i % 64,
+					 IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+		assert_int_equal(t_wait_completed(dev, vchan, 1, &last, &has_error), 1);
+		t_assert_same(dst, src, 1 + i % 64, "after wakeup");
+	}
+	t_dev_close(dev);
+}
+
+/* A vchan with a long backlog does not hold back another one. */
+static void
+test_round_robin(void **state)
+{
+	enum { LEN = 256 * 1024, OPS = 2048, DSTS = 8 };
+	int16_t dev = t_dev_open("rr", NULL, 2, 4096, 0);
+	uint8_t *src = t_alloc(LEN), *dst = t_alloc((size_t)DSTS * LEN);
+	uint8_t a[16] = "round robin", b[16];
+	enum idd_dma_vchan_status vst;
+	uint16_t last;
+
+	(void)state;
+	memset(src, 3, LEN);
+	for (unsigned int i = 0; i < OPS; i++)
+		assert_true(idd_dma_copy(dev, 0, T_IOVA(src), T_IOVA(dst + (size_t)(i % DSTS) * LEN),
+					 LEN, 0) >= 0);
+	assert_int_equal(idd_dma_submit(dev, 0), 0);
+	assert_true(idd_dma_copy(dev, 1, T_IOVA(a), T_IOVA(b), sizeof(a),
+				 IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+	assert_int_equal(t_wait_completed(dev, 1, 1, &last, NULL), 1);
+	/* 512 MiB of copying on vchan 0 is far from done. */
+	assert_int_equal(idd_dma_vchan_status(dev, 0, &vst), 0);
+	assert_int_equal(vst, IDD_DMA_VCHAN_ACTIVE);
+	t_assert_same(b, a, sizeof(a), "small copy");
+	/* Stop drains the backlog. */
+	assert_int_equal(idd_dma_stop(dev), 0);
+	assert_int_equal(idd_dma_completed(dev, 0, UINT16_MAX, &last, NULL), OPS);
+	assert_int_equal(idd_dma_close(dev), 0);
+	t_free(src, LEN);
+	t_free(dst, (size_t)DSTS * LEN);
+}
+
+/* Stop and start again and again with work in flight: nothing is lost,
+ * nothing is reported twice, numbering restarts at 0. */
+static void
+test_stop_start_cycles(void **state)
+{
+	enum { LEN = 64 * 1024 };
+	int16_t dev = t_dev_open("cycles", NULL, 2, 256, 0);
+	uint8_t *src = t_alloc(LEN), *dst = t_alloc(LEN);
+	enum idd_dma_status_code st[256];
+	uint32_t seed = 4;
+
+	(void)state;
+	memset(src, 1, LEN);
+	for (unsigned int cycle = 0; cycle < 100; cycle++) {
+		unsigned int sub = t_rand(&seed) % 200, unsub = t_rand(&seed) % 50;
+		unsigned int early = 0, got;
+		uint16_t last = 0;
+
+		if (cycle != 0)
+			assert_int_equal(idd_dma_start(dev), 0);
+		for (unsigned int i = 0; i < sub + unsub; i++) {
+			if (i == sub)
+				assert_int_equal(idd_dma_submit(dev, 0), 0);
+			assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(src), T_IOVA(dst), LEN, 0),
+					 (int)i);
+		}
+		if (unsub == 0)
+			assert_int_equal(idd_dma_submit(dev, 0), 0);
+		early = idd_dma_completed_status(dev, 0, 256, &last, st);
+		assert_int_equal(idd_dma_stop(dev), 0);
+		got = idd_dma_completed_status(dev, 0, 256, &last, st + early);
+		assert_int_equal(early + got, sub + unsub);
+		assert_int_equal(last, (uint16_t)(sub + unsub - 1));
+		for (unsigned int i = 0; i < sub + unsub; i++)
+			assert_int_equal(st[i], i < sub ? IDD_DMA_STATUS_SUCCESSFUL
+							: IDD_DMA_STATUS_USER_ABORT);
+		assert_int_equal(idd_dma_completed_status(dev, 0, 256, &last, st), 0);
+	}
+	assert_int_equal(idd_dma_close(dev), 0);
+	t_free(src, LEN);
+	t_free(dst, LEN);
+}
+
+/* Find the worker thread by name; returns its Cpus_allowed_list. */
+static int
+worker_cpus(const char *comm, char *cpus, size_t size)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *e;
+	int found = 0;
+
+	assert_non_null(dir);
+	while (!found && (e = readdir(dir)) != NULL) {
+		char path[300], line[256];
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL && strncmp(line, comm, strlen(comm)) == 0)
+			found = 1;
+		fclose(f);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "Cpus_allowed_list: %255s", cpus) == 1)
+				break;
+		fclose(f);
+	}
+	closedir(dir);
+	(void)size;
+	return found;
+}
+
+static void
+test_pin(void **state)
+{
+	int16_t dev = t_dev_open("pin0", "cpu=0", 1, 32, 0);
+	char cpus[256] = "";
+	uint8_t a[8] = "pinned", b[8];
+	uint16_t last;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_true(worker_cpus("idd-sw-pin0", cpus, sizeof(cpus)));
+	assert_string_equal(cpus, "0");
+	assert_true(idd_dma_copy(dev, 0, T_IOVA(a), T_IOVA(b), 8, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+	assert_int_equal(t_wait_completed(dev, 0, 1, &last, NULL), 1);
+	t_assert_same(b, a, 8, "pinned copy");
+	assert_non_null(f);
+	assert_int_equal(idd_dma_dump(dev, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "engine: thread, worker pinned to cpu 0"));
+	free(buf);
+	t_dev_close(dev);
+	/* Joined at stop: the thread is gone. */
+	assert_false(worker_cpus("idd-sw-pin0", cpus, sizeof(cpus)));
+}
+
+static void
+test_pin_refused(void **state)
+{
+	struct idd_dma_conf conf = {.nb_vchans = 1};
+	struct idd_dma_vchan_conf vconf = {.direction = IDD_DMA_DIR_MEM_TO_MEM, .nb_desc = 32};
+	char cpus[256];
+	int dev;
+
+	(void)state;
+	if (sysconf(_SC_NPROCESSORS_CONF) >= 1024)
+		skip();
+	/* In range for the argument parser, but no such CPU: start fails. */
+	dev = idd_dma_dev_create("pinbad", "engine=thread,cpu=1023");
+	assert_true(dev >= 0);
+	assert_int_equal(idd_dma_configure((int16_t)dev, &conf), 0);
+	assert_int_equal(idd_dma_vchan_setup((int16_t)dev, 0, &vconf), 0);
+	t_log_capture_start();
+	assert_int_equal(idd_dma_start((int16_t)dev), -EINVAL);
+	t_log_capture_stop();
+	assert_int_equal(t_log_count("cannot pin the worker to cpu 1023"), 1);
+	assert_false(worker_cpus("idd-sw-pinbad", cpus, sizeof(cpus)));
+	/* Still stopped: the data path refuses, close works. */
+	assert_int_equal(idd_dma_copy((int16_t)dev, 0, T_IOVA(cpus), T_IOVA(cpus + 8), 8, 0),
+			 -EINVAL);
+	assert_int_equal(idd_dma_close((int16_t)dev), 0);
+
+	/* Out of range, malformed, or with the inline engine: create fails. */
+	t_log_capture_start();
+	assert_int_equal(idd_dma_dev_create("pinbad", "engine=thread,cpu=1024"), -EINVAL);
+	assert_int_equal(idd_dma_dev_create("pinbad", "engine=thread,cpu=-1"), -EINVAL);
+	assert_int_equal(idd_dma_dev_create("pinbad", "engine=thread,cpu=one"), -EINVAL);
+	assert_int_equal(idd_dma_dev_create("pinbad", "engine=inline,cpu=0"), -EINVAL);
+	assert_int_equal(idd_dma_dev_create("pinbad", "cpu=0"), -EINVAL);
+	t_log_capture_stop();
+	assert_int_equal(t_log_count("needs engine=thread"), 2);
+	assert_int_equal(idd_dma_get_dev_id_by_name("pinbad"), -EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many_threads),     cmocka_unit_test(test_wakeups),
+		cmocka_unit_test(test_round_robin),      cmocka_unit_test(test_stop_start_cycles),
+		cmocka_unit_test(test_pin),              cmocka_unit_test(test_pin_refused),
+	};
+
+	t_engine = "thread";
+	return cmocka_run_group_tests_name("thread engine", tests, NULL, NULL);
+}
