@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The whole test suite, three times:
+#   plain  build in build/        all suites
+#   asan   build in build-asan/   all suites, AddressSanitizer + UBSan
+#   tsan   build in build-tsan/   suite 'engine' (thread engine), ThreadSanitizer
+#
+#   ./scripts/run-tests.sh               all three
+#   ./scripts/run-tests.sh plain tsan    only those
+#
+# Exits non-zero if any stage failed, after naming it. Every stage runs even
+# when an earlier one failed (a build whose configure or compile failed skips
+# its tests). The last line counts the tests: "N passed, N failed, N skipped".
+#
+# Environment: IDD_BUILD (default "build") names the build directories;
+# MESON_TESTTHREADS sets how many tests run at once (default: one per CPU).
+set -uo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$IDD_TOP" || exit 1
+
+passes=()
+for arg in "$@"; do
+	case $arg in
+	plain | asan | tsan) passes+=("$arg") ;;
+	-h | --help)
+		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "run-tests: unknown argument '$arg' (want plain, asan, tsan)" >&2
+		exit 2
+		;;
+	esac
+done
+[ ${#passes[@]} -ne 0 ] || passes=(plain asan tsan)
+
+failed_stages=()
+summary=()
+n_pass=0
+n_fail=0
+n_skip=0
+
+# stage NAME COMMAND...: run one step, time it, remember a failure.
+stage() {
+	local name=$1 start rc
+	shift
+	echo
+	echo "==> [$name] $*"
+	start=$(date +%s)
+	"$@"
+	rc=$?
+	summary+=("$(printf '%-22s %-6s %4ss' "$name" "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $(($(date +%s) - start)))")
+	if [ $rc -ne 0 ]; then
+		echo "run-tests: stage '$name' FAILED (exit $rc)" >&2
+		failed_stages+=("$name")
+	fi
+	return $rc
+}
+
+# count_results DIR: add the results of DIR's last meson test run.
+count_results() {
+	local log=$1/meson-logs/testlog.json counts
+	[ -f "$log" ] || return 0
+	counts=$(python3 - "$log" <<'PY'
+import json, sys
+ok = fail = skip = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line).get("result", "")
+        if r in ("OK", "EXPECTEDFAIL"):
+            ok += 1
+        elif r == "SKIP":
+            skip += 1
+        else:
+            fail += 1
+print(ok, fail, skip)
+PY
+	) || return 0
+	read -r p f s <<<"$counts"
+	n_pass=$((n_pass + p))
+	n_fail=$((n_fail + f))
+	n_skip=$((n_skip + s))
+}
+
+# has_tests DIR TEST-OPTIONS: true if those options select at least one test.
+has_tests() {
+	local dir=$1 n
+	shift
+	n=$(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null | grep -c ' / ')
+	echo "$n tests selected"
+	[ "$n" -gt 0 ]
+}
+
+# run_pass NAME DIR SETUP-OPTIONS -- TEST-OPTIONS: configure, build, test.
+run_pass() {
+	local name=$1 dir=$2 setup=() test=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		setup+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	test=("$@")
+
+	rm -f "$dir/meson-logs/testlog.json"
+	stage "$name: configure" meson_setup "$dir" "${setup[@]}" || return 1
+	stage "$name: build" meson compile -C "$dir" || return 1
+	# meson test runs nothing, and succeeds, when a suite has no test.
+	stage "$name: list tests" has_tests "$dir" "${test[@]}" || return 1
+	stage "$name: test" "${test_wrapper[@]}" meson test -C "$dir" --no-rebuild --print-errorlogs "${test[@]}"
+	count_results "$dir"
+}
+
+"$IDD_TOP/scripts/install-deps.sh" || {
+	echo "run-tests: stage 'install dependencies' FAILED" >&2
+	exit 1
+}
+
+# Sanitizers stop at the first report, with a stack, and fail the test.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:print_summary=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:print_summary=1}
+
+for pass in "${passes[@]}"; do
+	test_wrapper=()
+	case $pass in
+	plain)
+		run_pass plain "$IDD_BUILD" -Dsanitize=none
+		;;
+	asan)
+		run_pass asan "$IDD_BUILD-asan" -Dsanitize=address -- --timeout-multiplier 3
+		;;
+	tsan)
+		# ThreadSanitizer wants a narrow address-space layout; some kernels'
+		# high-entropy mmap randomisation breaks it ("unexpected memory
+		# mapping"). Running without ASLR avoids that everywhere, so do it
+		# whenever setarch can.
+		if setarch "$(uname -m)" -R true >/dev/null 2>&1; then
+			test_wrapper=(setarch "$(uname -m)" -R)
+			echo "run-tests: TSan tests run with ASLR off (setarch -R)"
+		else
+			echo "run-tests: setarch -R unavailable; TSan tests run with ASLR on"
+		fi
+		run_pass tsan "$IDD_BUILD-tsan" -Dsanitize=thread -- --suite engine --timeout-multiplier 5
+		;;
+	esac
+done
+
+echo
+echo "run-tests: summary"
+for line in "${summary[@]}"; do
+	echo "  $line"
+done
+if [ ${#failed_stages[@]} -ne 0 ]; then
+	echo "run-tests: FAILED stages: ${failed_stages[*]}"
+	# A stage that failed before its tests ran counts as one failure.
+	for s in "${failed_stages[@]}"; do
+		case $s in
+		*": test") ;;
+		*) n_fail=$((n_fail + 1)) ;;
+		esac
+	done
+	[ "$n_fail" -gt 0 ] || n_fail=1
+	echo "run-tests: $n_pass passed, $n_fail failed, $n_skip skipped"
+	exit 1
+fi
+echo "run-tests: $n_pass passed, $n_fail failed, $n_skip skipped"
