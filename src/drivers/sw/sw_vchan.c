@@ -75,8 +75,12 @@ sw_vchan_status(const struct idd_dma_dev *dev, uint16_t vchan, enum idd_dma_vcha
 	const struct sw_dev *sd = dev->dev_private;
 	struct sw_vchan *vc = &sd->vchans[vchan];
 
-	*status = atomic_load_explicit(&vc->submitted, memory_order_relaxed) !=
-				  atomic_load_explicit(&vc->finished, memory_order_relaxed)
+	/* Acquire: pairs with the release store of finished in sw_run(), so
+	 * that IDLE also means the data is visible to the caller; in silent
+	 * mode this is how an application learns that its copies landed. */
+	uint16_t fin = atomic_load_explicit(&vc->finished, memory_order_acquire);
+
+	*status = atomic_load_explicit(&vc->submitted, memory_order_relaxed) != fin
 			  ? IDD_DMA_VCHAN_ACTIVE
 			  : IDD_DMA_VCHAN_IDLE;
 	return 0;

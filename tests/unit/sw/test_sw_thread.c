@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 
 #include "sw_test.h"
 
-enum { MT_THREADS = 4, MT_BURSTS = 3000, MT_MAX_LEN = 2048 };
+enum { MT_THREADS = 4, MT_BURSTS = 2000, MT_MAX_LEN = 512 };
 
 struct mt_arg {
 	int16_t dev;
@@ -37,13 +38,13 @@ mt_worker(void *p)
 		a->failure = "out of memory";
 		goto out;
 	}
+	t_pattern(src, 32 * MT_MAX_LEN, seed);
 	for (unsigned int b = 0; b < MT_BURSTS && a->failure == NULL; b++) {
 		enum idd_dma_status_code st[32];
 		uint32_t lens[32];
 		unsigned int n = 1 + t_rand(&seed) % 32, got = 0;
 		uint16_t last = 0;
 
-		t_pattern(src, 32 * MT_MAX_LEN, seed);
 		memset(dst, 0, 32 * MT_MAX_LEN);
 		for (unsigned int i = 0; i < n; i++) {
 			uint8_t *s = src + i * MT_MAX_LEN, *d = dst + i * MT_MAX_LEN;
@@ -72,8 +73,13 @@ mt_worker(void *p)
 			goto out;
 		}
 		for (long spins = 0; got < n; spins++) {
-			got += idd_dma_completed_status(a->dev, a->vchan, (uint16_t)(n - got), &last,
-							st + got);
+			uint16_t k = idd_dma_completed_status(a->dev, a->vchan, (uint16_t)(n - got),
+							      &last, st + got);
+
+			got += k;
+			/* More spinning threads than CPUs: let the worker run. */
+			if (k == 0)
+				sched_yield();
 			if (spins > 100000000L) {
 				a->failure = "completions never came";
 				goto out;
@@ -138,6 +144,8 @@ test_many_threads(void **state)
 	t_dev_close(dev);
 }
 
+static int worker_status(const char *comm, const char *field, char *out, size_t size);
+
 /* Work submitted while the worker sleeps must wake it, every time. */
 static void
 test_wakeups(void **state)
@@ -158,6 +166,16 @@ test_wakeups(void **state)
 					 IDD_DMA_OP_FLAG_SUBMIT) >= 0);
 		assert_int_equal(t_wait_completed(dev, vchan, 1, &last, &has_error), 1);
 		t_assert_same(dst, src, 1 + i % 64, "after wakeup");
+	}
+	/* The worker went to sleep between the copies: each sleep is a
+	 * voluntary context switch. */
+	{
+		char val[64];
+
+		assert_true(worker_status("idd-sw-wake", "voluntary_ctxt_switches", val,
+					  sizeof(val)));
+		if (strtoul(val, NULL, 10) < 100)
+			fail_msg("worker slept only %s times in 300 idle gaps", val);
 	}
 	t_dev_close(dev);
 }
@@ -237,9 +255,10 @@ test_stop_start_cycles(void **state)
 	t_free(dst, LEN);
 }
 
-/* Find the worker thread by name; returns its Cpus_allowed_list. */
+/* Find the thread named @comm and copy the value of @field from its
+ * /proc status into @out; returns 0 if there is no such thread. */
 static int
-worker_cpus(const char *comm, char *cpus, size_t size)
+worker_status(const char *comm, const char *field, char *out, size_t size)
 {
 	DIR *dir = opendir("/proc/self/task");
 	struct dirent *e;
@@ -256,7 +275,8 @@ worker_cpus(const char *comm, char *cpus, size_t size)
 		f = fopen(path, "r");
 		if (f == NULL)
 			continue;
-		if (fgets(line, sizeof(line), f) != NULL && strncmp(line, comm, strlen(comm)) == 0)
+		if (fgets(line, sizeof(line), f) != NULL && strncmp(line, comm, strlen(comm)) == 0 &&
+		    line[strlen(comm)] == '\n')
 			found = 1;
 		fclose(f);
 		if (!found)
@@ -264,14 +284,25 @@ worker_cpus(const char *comm, char *cpus, size_t size)
 		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
 		f = fopen(path, "r");
 		assert_non_null(f);
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "Cpus_allowed_list: %255s", cpus) == 1)
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
+				snprintf(out, size, "%s", line + strlen(field) + 1 +
+								 strspn(line + strlen(field) + 1,
+									" \t"));
+				out[strcspn(out, "\n")] = 0;
 				break;
+			}
+		}
 		fclose(f);
 	}
 	closedir(dir);
-	(void)size;
 	return found;
+}
+
+static int
+worker_cpus(const char *comm, char *cpus, size_t size)
+{
+	return worker_status(comm, "Cpus_allowed_list", cpus, size);
 }
 
 static void
