@@ -135,6 +135,8 @@ conn_reap(void)
 
 		if (c->closing) {
 			*pp = c->next_all;
+			/* An owner may have armed it after the close. */
+			ctl_timer_cancel(&c->timer);
 			out_free_all(c);
 			free(c->priv);
 			free(c);

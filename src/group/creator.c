@@ -139,8 +139,10 @@ on_accept(struct conn *lc)
 		auth_nonce(hs->actx.nonce_c);
 		m.u.challenge.group_id = (uint16_t)g->group_id;
 		memcpy(m.u.challenge.nonce, hs->actx.nonce_c, WIRE_NONCE_LEN);
-		conn_send(c, &m, -1);
+		/* Armed before sending: a failed send closes the connection,
+		 * and a closed connection must hold no armed timer. */
 		ctl_timer_arm(&c->timer, HANDSHAKE_MS, handshake_timeout);
+		conn_send(c, &m, -1);
 	}
 }
 

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Multi-process harness: see harness.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "group/group.h"
+#include "harness.h"
+
+static char runtime_dir[256];
+static char ns_name[64];
+static unsigned int ns_counter;
+
+uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void
+test_uuid(unsigned int n, unsigned char out[16])
+{
+	for (int i = 0; i < 16; i++)
+		out[i] = (unsigned char)(0xa0 + i);
+	out[0] = (unsigned char)n;
+	out[1] = (unsigned char)(n >> 8);
+}
+
+void
+uuid_hex(const unsigned char u[16], char out[33])
+{
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", u[i]);
+}
+
+static int
+hex_uuid(const char *s, unsigned char out[16])
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* ---- events ---- */
+
+struct rec {
+	int16_t dev, gid;
+	int ev;
+	unsigned char domain[16];
+	uint64_t t;
+	bool used;
+};
+
+static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ev_cv = PTHREAD_COND_INITIALIZER;
+static struct rec recs[1024];
+static unsigned int nb_recs;
+
+void
+events_record(int16_t dev_id, int16_t group_id, const unsigned char domain[16], int ev)
+{
+	pthread_mutex_lock(&ev_lock);
+	if (nb_recs < 1024) {
+		struct rec *r = &recs[nb_recs++];
+
+		r->dev = dev_id;
+		r->gid = group_id;
+		r->ev = ev;
+		memcpy(r->domain, domain, 16);
+		r->t = now_us();
+		r->used = false;
+	}
+	pthread_cond_broadcast(&ev_cv);
+	pthread_mutex_unlock(&ev_lock);
+}
+
+void
+events_upstream_cb(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
+		   enum idd_dma_access_pair_group_event_type event)
+{
+	events_record(dev_id, group_id, domain_id, (int)event);
+}
+
+void
+events_ext_cb(int16_t dev_id, int16_t group_id, const unsigned char domain_id[16],
+	      enum idd_dma_group_event event, void *user_data)
+{
+	(void)user_data;
+	if (event == IDD_DMA_GROUP_EV_MEMBER_JOINED)
+		events_record(dev_id, group_id, domain_id, (int)event);
+}
+
+uint64_t
+events_wait(int ev, const unsigned char *domain, int group_id, int timeout_ms)
+{
+	struct timespec dl;
+	uint64_t t = 0;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ev_lock);
+	for (;;) {
+		for (unsigned int i = 0; i < nb_recs; i++) {
+			struct rec *r = &recs[i];
+
+			if (r->used || r->ev != ev || (group_id >= 0 && r->gid != group_id))
+				continue;
+			if (domain != NULL && memcmp(r->domain, domain, 16) != 0)
+				continue;
+			r->used = true;
+			t = r->t;
+			goto out;
+		}
+		if (pthread_cond_timedwait(&ev_cv, &ev_lock, &dl) == ETIMEDOUT)
+			break;
+	}
+out:
+	pthread_mutex_unlock(&ev_lock);
+	return t;
+}
+
+void
+events_clear(void)
+{
+	pthread_mutex_lock(&ev_lock);
+	nb_recs = 0;
+	pthread_mutex_unlock(&ev_lock);
+}
+
+int
+wait_members(int16_t dev, int16_t gid, int n, int timeout_ms)
+{
+	uint64_t end = now_us() + (uint64_t)timeout_ms * 1000u;
+	int got;
+
+	for (;;) {
+		got = idd_dma_access_pair_group_members(dev, gid, NULL, 0);
+		if (got == n || now_us() > end)
+			return got;
+		usleep(1000);
+	}
+}
+
+/* ---- agent side ---- */
+
+static void
+reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int
+agent_loop(void)
+{
+	char line[512];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		char cmd[32], a1[128], a2[128], a3[128], a4[128];
+		unsigned char dom[16], tok[16];
+		int d = 0, g = 0, n;
+
+		a1[0] = a2[0] = a3[0] = a4[0] = '\0';
+		n = sscanf(line, "%31s %d %d %127s %127s %127s", cmd, &d, &g, a1, a2, a3);
+		if (n < 1)
+			continue;
+		if (strcmp(cmd, "exit") == 0) {
+			reply("ret 0");
+			return 0;
+		} else if (strcmp(cmd, "create") == 0) {
+			/* create D DOM TOK (g unused: the line has "create D 0 DOM TOK") */
+			int16_t gid = -1;
+			int ret;
+
+			hex_uuid(a1, dom);
+			hex_uuid(a2, tok);
+			ret = group_create((int16_t)d, dom, tok, events_upstream_cb, &gid);
+			if (ret == 0)
+				idd_dma_access_pair_group_event_register((int16_t)d, gid,
+									 events_ext_cb, NULL);
+			reply("ret %d %d", ret, gid);
+		} else if (strcmp(cmd, "createmany") == 0) {
+			/* createmany D K DOM TOK: K groups with devices D..D+K-1 */
+			char out[400] = "";
+			int ret = 0;
+
+			hex_uuid(a1, dom);
+			hex_uuid(a2, tok);
+			for (int i = 0; i < g && ret == 0; i++) {
+				int16_t gid = -1;
+				size_t l = strlen(out);
+
+				ret = group_create((int16_t)(d + i), dom, tok, NULL, &gid);
+				snprintf(out + l, sizeof(out) - l, " %d", gid);
+			}
+			reply("ret %d%s", ret, out);
+		} else if (strcmp(cmd, "join") == 0) {
+			int ret;
+
+			hex_uuid(a1, dom);
+			hex_uuid(a2, tok);
+			ret = group_join((int16_t)d, dom, tok, (int16_t)g, events_upstream_cb);
+			if (ret == 0)
+				idd_dma_access_pair_group_event_register((int16_t)d, (int16_t)g,
+									 events_ext_cb, NULL);
+			reply("ret %d", ret);
+		} else if (strcmp(cmd, "leave") == 0) {
+			reply("ret %d", group_leave((int16_t)d, (int16_t)g));
+		} else if (strcmp(cmd, "destroy") == 0) {
+			reply("ret %d", group_destroy((int16_t)d, (int16_t)g));
+		} else if (strcmp(cmd, "close") == 0) {
+			group_dev_close((int16_t)d);
+			reply("ret 0");
+		} else if (strcmp(cmd, "ns") == 0) {
+			/* ns D 0 NAME */
+			reply("ret %d", group_dev_set_options((int16_t)d, a1, -1));
+		} else if (strcmp(cmd, "handler") == 0) {
+			uint16_t h = 0;
+			int ret;
+
+			hex_uuid(a1, dom);
+			ret = group_handler_get((int16_t)d, (int16_t)g, dom, &h);
+			reply("ret %d %u", ret, h);
+		} else if (strcmp(cmd, "waitmembers") == 0) {
+			/* waitmembers D G N TIMEOUT */
+			reply("ret %d", wait_members((int16_t)d, (int16_t)g, atoi(a1), atoi(a2)));
+		} else if (strcmp(cmd, "waitev") == 0) {
+			/* waitev 0 G EV DOM TIMEOUT */
+			uint64_t t;
+
+			hex_uuid(a2, dom);
+			t = events_wait(atoi(a1), dom, g, atoi(a3));
+			reply("ret %d %llu", t ? 0 : -ETIMEDOUT, (unsigned long long)t);
+		} else if (strcmp(cmd, "publish") == 0) {
+			/* publish D G NAME ADDR LEN */
+			reply("ret %d", idd_dma_group_buffer_publish(
+						(int16_t)d, (int16_t)g, a1,
+						(void *)(uintptr_t)strtoull(a2, NULL, 0),
+						strtoull(a3, NULL, 0)));
+		} else if (strcmp(cmd, "unpublish") == 0) {
+			reply("ret %d", idd_dma_group_buffer_unpublish((int16_t)d, (int16_t)g, a1));
+		} else if (strcmp(cmd, "lookup") == 0) {
+			/* lookup D G NAME TIMEOUT */
+			struct idd_dma_group_buffer b;
+			int ret = idd_dma_group_buffer_lookup((int16_t)d, (int16_t)g, a1, atoi(a2),
+							      &b);
+
+			reply("ret %d %llu %llu %u", ret, ret == 0 ? (unsigned long long)b.addr : 0,
+			      ret == 0 ? (unsigned long long)b.len : 0, ret == 0 ? b.handler : 0);
+		} else {
+			reply("ret %d unknown-command", -ENOSYS);
+		}
+	}
+	return 0;
+}
+
+/* ---- parent side ---- */
+
+int
+harness_main(int argc, char **argv)
+{
+	char tmpl[] = "/tmp/idd-group-test-XXXXXX";
+
+	if (argc >= 2 && strcmp(argv[1], "agent") == 0)
+		return agent_loop();
+	if (mkdtemp(tmpl) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s/run", tmpl);
+	setenv("IDD_RUNTIME_DIR", runtime_dir, 1);
+	unsetenv("IDD_ABSTRACT_SOCKETS");
+	harness_new_ns();
+	return -1;
+}
+
+const char *
+harness_runtime_dir(void)
+{
+	return runtime_dir;
+}
+
+const char *
+harness_new_ns(void)
+{
+	snprintf(ns_name, sizeof(ns_name), "t%d-%u", (int)getpid(), ns_counter++);
+	setenv("IDD_NAMESPACE", ns_name, 1);
+	return ns_name;
+}
+
+void
+agent_spawn(struct agent *a)
+{
+	int to[2], from[2];
+
+	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
+		perror("pipe2");
+		exit(1);
+	}
+	memset(a, 0, sizeof(*a));
+	a->pid = fork();
+	if (a->pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (a->pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		execl("/proc/self/exe", "group-agent", "agent", (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	a->to = to[1];
+	a->from = from[0];
+}
+
+void
+agent_send(struct agent *a, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	if (write(a->to, line, (size_t)n) != n) {
+		perror("write to agent");
+		exit(1);
+	}
+}
+
+int
+agent_reply(struct agent *a, char *line, size_t cap)
+{
+	char *nl;
+	int code = -9999;
+
+	while ((nl = memchr(a->buf, '\n', a->len)) == NULL) {
+		ssize_t n = read(a->from, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
+
+		if (n <= 0) {
+			fprintf(stderr, "agent %d: no answer\n", (int)a->pid);
+			return -9999;
+		}
+		a->len += (size_t)n;
+	}
+	*nl = '\0';
+	sscanf(a->buf, "ret %d", &code);
+	if (line != NULL)
+		snprintf(line, cap, "%s", a->buf);
+	a->len -= (size_t)(nl + 1 - a->buf);
+	memmove(a->buf, nl + 1, a->len);
+	return code;
+}
+
+int
+agent_cmd(struct agent *a, char *line, size_t cap, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	agent_send(a, "%s", cmd);
+	return agent_reply(a, line, cap);
+}
+
+int
+agent_exit(struct agent *a)
+{
+	int status = 0;
+
+	agent_cmd(a, NULL, 0, "exit");
+	close(a->to);
+	close(a->from);
+	waitpid(a->pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+uint64_t
+agent_kill(struct agent *a)
+{
+	uint64_t t = now_us();
+
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, NULL, 0);
+	close(a->to);
+	close(a->from);
+	return t;
+}
