@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Sealed memfds: create and map the heap's segments (huge pages when they
+ * can be reserved), check and seal fds that come from elsewhere. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "mem/memfd.h"
+
+size_t
+mem_page_size(void)
+{
+	static size_t page;
+
+	if (page == 0) {
+		long v = sysconf(_SC_PAGESIZE);
+
+		page = v > 0 ? (size_t)v : 4096;
+	}
+	return page;
+}
+
+static size_t
+align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+int
+mem_map_aligned(int fd, uint64_t offset, size_t len, int prot, size_t align, void **out)
+{
+	size_t span = len + align;
+	int err;
+
+	if (span < len)
+		return -ENOMEM;
+	/* Reserve enough address space to find an aligned start, then put the
+	 * file there and give back the slack on both sides. */
+	char *res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return -errno;
+	char *start = (char *)align_up((uintptr_t)res, align);
+	void *p = mmap(start, len, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)offset);
+	if (p == MAP_FAILED) {
+		err = errno;
+		munmap(res, span);
+		return -err;
+	}
+	if (start > res)
+		munmap(res, (size_t)(start - res));
+	if (res + span > start + len)
+		munmap(start + len, (size_t)(res + span - (start + len)));
+	*out = start;
+	return 0;
+}
+
+static int
+seal_new(int fd)
+{
+	return fcntl(fd, F_ADD_SEALS, MEM_SEALS_REQUIRED) == 0 ? 0 : -errno;
+}
+
+/* Huge pages: memfd_create(MFD_HUGETLB) and ftruncate() succeed whether or
+ * not the pool has pages; the shared mmap is what reserves them (we never
+ * pass MAP_NORESERVE), so a failure there means "not enough huge pages" and
+ * a success means no fault will ever SIGBUS for want of one. */
+static int
+map_huge(const char *name, size_t len, size_t align, struct mem_mapping *out)
+{
+	struct stat st;
+	int fd, err;
+	void *addr;
+
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	if (fd < 0) {
+		err = errno;
+		IDD_LOG(DEBUG, "mem: %s: no hugetlb memfd (%s)", name, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (st.st_blksize <= 0 || ((size_t)st.st_blksize & ((size_t)st.st_blksize - 1)) != 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	size_t hpage = (size_t)st.st_blksize;
+	size_t maplen = align_up(len, hpage);
+	if (hpage > align)
+		align = hpage;
+
+	if (ftruncate(fd, (off_t)maplen) != 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	err = mem_map_aligned(fd, 0, maplen, PROT_READ | PROT_WRITE, align, &addr);
+	if (err != 0) {
+		IDD_LOG(DEBUG, "mem: %s: %zu huge pages of %zu KiB not available (mmap: %s)", name,
+			maplen / hpage, hpage >> 10, strerror(-err));
+		close(fd);
+		return err;
+	}
+	err = seal_new(fd);
+	if (err != 0) {
+		munmap(addr, maplen);
+		close(fd);
+		return err;
+	}
+	*out = (struct mem_mapping){
+		.addr = addr, .len = maplen, .page_size = hpage, .fd = fd, .huge = 1};
+	return 0;
+}
+
+static int
+map_normal(const char *name, size_t len, size_t align, struct mem_mapping *out)
+{
+	size_t page = mem_page_size();
+	size_t maplen = align_up(len, page);
+	int fd, err;
+	void *addr;
+
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		err = errno;
+		IDD_LOG(ERR, "mem: %s: memfd_create failed: %s", name, strerror(err));
+		return -err;
+	}
+	if (ftruncate(fd, (off_t)maplen) != 0) {
+		err = errno;
+		IDD_LOG(ERR, "mem: %s: sizing memfd to %zu bytes failed: %s", name, maplen,
+			strerror(err));
+		close(fd);
+		return -err;
+	}
+	err = mem_map_aligned(fd, 0, maplen, PROT_READ | PROT_WRITE, align, &addr);
+	if (err != 0) {
+		IDD_LOG(ERR, "mem: %s: mapping %zu bytes failed: %s", name, maplen, strerror(-err));
+		close(fd);
+		return err;
+	}
+	err = seal_new(fd);
+	if (err != 0) {
+		IDD_LOG(ERR, "mem: %s: sealing failed: %s", name, strerror(-err));
+		munmap(addr, maplen);
+		close(fd);
+		return err;
+	}
+	*out = (struct mem_mapping){
+		.addr = addr, .len = maplen, .page_size = page, .fd = fd, .huge = 0};
+	return 0;
+}
+
+int
+mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align,
+	      struct mem_mapping *out)
+{
+	if (len == 0 || len > (SIZE_MAX >> 2))
+		return -ENOMEM;
+	if (align < MEM_MAP_ALIGN)
+		align = MEM_MAP_ALIGN;
+	if (allow_huge && map_huge(name, len, align, out) == 0) {
+		IDD_LOG(DEBUG, "mem: %s: %zu bytes on %zu KiB huge pages at %p", name, out->len,
+			out->page_size >> 10, out->addr);
+		return 0;
+	}
+	int err = map_normal(name, len, align, out);
+	if (err == 0)
+		IDD_LOG(DEBUG, "mem: %s: %zu bytes on %zu KiB pages at %p", name, out->len,
+			out->page_size >> 10, out->addr);
+	return err;
+}
+
+void
+mem_memfd_unmap(struct mem_mapping *m)
+{
+	if (m->addr != NULL)
+		munmap(m->addr, m->len);
+	if (m->fd >= 0)
+		close(m->fd);
+	m->addr = NULL;
+	m->fd = -1;
+}
+
+static const char *
+seal_names(int missing, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", (missing & F_SEAL_SHRINK) ? " F_SEAL_SHRINK" : "",
+		 (missing & F_SEAL_GROW) ? " F_SEAL_GROW" : "",
+		 (missing & F_SEAL_SEAL) ? " F_SEAL_SEAL" : "");
+	return buf;
+}
+
+int
+mem_fd_check(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size)
+{
+	struct stat st;
+	char names[64];
+	int seals, err;
+
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0) {
+		err = errno;
+		if (err == EBADF) {
+			IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
+			return -EBADF;
+		}
+		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd?): %s", who, fd,
+			strerror(err));
+		return -EPERM;
+	}
+	if ((seals & MEM_SEALS_REQUIRED) != MEM_SEALS_REQUIRED) {
+		IDD_LOG(ERR, "%s refused: fd %d lacks%s", who, fd,
+			seal_names(MEM_SEALS_REQUIRED & ~seals, names, sizeof(names)));
+		return -EPERM;
+	}
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		IDD_LOG(ERR, "%s refused: fstat of fd %d failed: %s", who, fd, strerror(err));
+		return -EPERM;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		IDD_LOG(ERR, "%s refused: fd %d is not a regular file", who, fd);
+		return -EPERM;
+	}
+	uint64_t size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+	if (offset > size || len > size - offset) {
+		IDD_LOG(ERR, "%s refused: fd %d holds %ju bytes, the window needs %ju at offset %ju",
+			who, fd, (uintmax_t)size, (uintmax_t)len, (uintmax_t)offset);
+		return -EPERM;
+	}
+	size_t page = mem_page_size();
+	if (st.st_blksize > 0 && (size_t)st.st_blksize > page &&
+	    ((size_t)st.st_blksize & ((size_t)st.st_blksize - 1)) == 0)
+		page = (size_t)st.st_blksize;
+	*page_size = page;
+	return 0;
+}
+
+int
+mem_fd_seal(int fd, const char *who)
+{
+	char names[64];
+	int seals, err;
+
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0) {
+		err = errno;
+		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd created with "
+			"MFD_ALLOW_SEALING?): %s", who, fd, strerror(err));
+		return err == EBADF ? -EBADF : -EPERM;
+	}
+	if ((seals & MEM_SEALS_REQUIRED) == MEM_SEALS_REQUIRED)
+		return 0;
+	if (seals & F_SEAL_SEAL) {
+		IDD_LOG(ERR, "%s refused: fd %d is sealed without%s and can no longer be", who, fd,
+			seal_names(MEM_SEALS_REQUIRED & ~seals, names, sizeof(names)));
+		return -EPERM;
+	}
+	if (fcntl(fd, F_ADD_SEALS, MEM_SEALS_REQUIRED) != 0) {
+		err = errno;
+		IDD_LOG(ERR, "%s refused: sealing fd %d failed: %s", who, fd, strerror(err));
+		return -EPERM;
+	}
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_MEM_MEMFD_H
+#define IDD_SRC_MEM_MEMFD_H
+
+/*
+ * Sealed memfds: creating and mapping the heap's segments, checking an fd
+ * that comes from elsewhere before it is mapped.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <fcntl.h>
+
+/* The seals every shared window carries. Without F_SEAL_SHRINK a peer could
+ * truncate the file under our mapping and turn our next access into SIGBUS.
+ * F_SEAL_GROW keeps the size fixed for good, and F_SEAL_SEAL freezes the set,
+ * so nobody can add a seal later (F_SEAL_FUTURE_WRITE, say) that would make
+ * the owner's or another peer's next mapping fail. */
+#define MEM_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/* Segments and other mappings idd makes are aligned to this (the x86-64
+ * huge page size), so that huge pages line up and the heap can find a
+ * segment from any address in it with a shift. */
+#define MEM_MAP_ALIGN ((size_t)2 << 20)
+
+struct mem_mapping {
+	void *addr;        /* MEM_MAP_ALIGN-aligned */
+	size_t len;        /* multiple of page_size */
+	size_t page_size;  /* base page or huge page size */
+	int fd;            /* sealed memfd, close-on-exec */
+	int huge;          /* backed by reserved huge pages */
+};
+
+/*
+ * Create a sealed memfd of at least @len bytes and map it shared and
+ * read-write at an address aligned to @align (a power of two, at least
+ * MEM_MAP_ALIGN). When @allow_huge, huge pages are tried first and kept only
+ * if the mapping could reserve them; otherwise normal pages. The choice is
+ * logged at debug level. Returns 0 or -errno (logged).
+ */
+int mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align,
+		  struct mem_mapping *out);
+
+/* Unmap and close what mem_memfd_map() made. */
+void mem_memfd_unmap(struct mem_mapping *m);
+
+/*
+ * Map @len bytes of @fd at @offset, shared, with @prot, at an address
+ * aligned to @align (a power of two >= the page size). Returns 0 or -errno.
+ */
+int mem_map_aligned(int fd, uint64_t offset, size_t len, int prot, size_t align, void **out);
+
+/*
+ * Check an fd before mapping [offset, offset + len) of it: it must carry
+ * MEM_SEALS_REQUIRED, be a regular file and be at least offset + len bytes.
+ * @who prefixes the log line. On success returns 0 and stores the file's
+ * page size (the base page size, or the huge page size for hugetlbfs) in
+ * *@page_size. Refusals are logged once: -EBADF for a closed fd, -EPERM
+ * otherwise.
+ */
+int mem_fd_check(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size);
+
+/*
+ * Add MEM_SEALS_REQUIRED to @fd where missing. Returns 0, or -EPERM
+ * (logged) if the fd cannot be sealed or was sealed without them.
+ */
+int mem_fd_seal(int fd, const char *who);
+
+/* The system's base page size. */
+size_t mem_page_size(void);
+
+#endif
