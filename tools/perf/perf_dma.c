@@ -42,6 +42,7 @@
 #define GIB (UINT64_C(1) << 30)
 
 #define MAX_SIZES 64
+#define MAX_ROUNDS 100
 #define MAX_COPY_SIZE GIB          /* the API's length is 32-bit */
 #define SLOT_ALIGN 64              /* every buffer starts on a cache line */
 /* Bytes in one burst and in flight for large copies: a burst of 32 copies
@@ -71,6 +72,7 @@ struct options {
 	unsigned int burst;
 	unsigned int ring;
 	double duration;
+	unsigned int rounds;
 	uint64_t working_set;
 	int cpu;
 	int worker_cpu;
@@ -173,7 +175,9 @@ usage(FILE *f)
 		"                                   (default 1024); the thread engine keeps at most\n"
 		"                                   64 MiB in flight\n"
 		"  -d, --duration SECONDS           measured time per case and per side (default\n"
-		"                                   0.25)\n"
+		"                                   0.25), split into rounds\n"
+		"  -n, --rounds N                   rounds per case (default 5): DMA then memcpy,\n"
+		"                                   alternating; each figure is the median round\n"
 		"  -w, --working-set BYTES          memory the rotating regime walks through,\n"
 		"                                   half sources, half destinations (default 256M)\n"
 		"  -c, --cpu N|none                 pin the calling thread to CPU N (default: the\n"
@@ -359,6 +363,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{"burst", required_argument, NULL, 'b'},
 		{"ring", required_argument, NULL, 'R'},
 		{"duration", required_argument, NULL, 'd'},
+		{"rounds", required_argument, NULL, 'n'},
 		{"working-set", required_argument, NULL, 'w'},
 		{"cpu", required_argument, NULL, 'c'},
 		{"worker-cpu", required_argument, NULL, 'W'},
@@ -379,6 +384,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.burst = 32,
 		.ring = 1024,
 		.duration = 0.25,
+		.rounds = 5,
 		.working_set = 256 * MIB,
 		.cpu = CPU_AUTO,
 		.worker_cpu = CPU_AUTO,
@@ -388,7 +394,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":e:r:s:b:R:d:w:c:W:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":e:r:s:b:R:d:n:w:c:W:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (parse_choice(optarg, "--engine", engine_names, o->engines) != 0)
@@ -429,6 +435,14 @@ parse_options(int argc, char **argv, struct options *o)
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'n':
+			if (parse_uint(optarg, 1, MAX_ROUNDS, &v) != 0) {
+				fprintf(stderr, "idd-perf dma: bad --rounds '%s' (1..%d)\n", optarg,
+					MAX_ROUNDS);
+				return -EINVAL;
+			}
+			o->rounds = (unsigned int)v;
 			break;
 		case 'w':
 			if (parse_bytes(optarg, &o->working_set) != 0 || o->working_set == 0) {
@@ -969,6 +983,28 @@ progress(const struct bench *b, unsigned int case_no, const struct result *r)
 }
 
 static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * One case: rounds of (DMA, then memcpy) on the same buffers, in the same
+ * order, so that both sides see the same machine; each side's figure is the
+ * median of its rounds. Before every DMA round the destinations are reset,
+ * and after it every slot it wrote is checked, before memcpy (which writes
+ * the same, correct, bytes) could hide a wrong one.
+ */
+static int
 run_case(struct bench *b, unsigned int case_no, struct result *r)
 {
 	const struct options *o = &b->opt;
@@ -981,25 +1017,48 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 		.stride = stride,
 		.nslots = r->regime == REGIME_CACHED ? 1 : b->half / stride,
 	};
+	double round_secs = o->duration / o->rounds;
 	double warm = o->duration / 10 < 0.01 ? 0.01 : o->duration / 10;
+	double dma_rate[MAX_ROUNDS], mem_rate[MAX_ROUNDS];
 	uint8_t fill = fill_byte(case_no);
+	size_t dirty = cu.nslots; /* slots to reset: all, the first time */
 	uint64_t ops;
 	double secs;
-	int ret;
+	int ret = 0;
 
 	r->burst = p.burst;
 	progress(b, case_no, r);
 
-	/* Fresh destinations, so that stale data cannot pass the checks. */
-	memset(cu.dst, fill, cu.nslots * cu.stride);
+	for (unsigned int round = 0; round < o->rounds && ret == 0; round++) {
+		/* Fresh destinations, so that stale data cannot pass the checks. */
+		memset(cu.dst, fill, dirty * cu.stride);
+		cu.slot = 0;
+		cu.touched = 0;
+		if (round == 0) {
+			ret = first_copy(bd, &cu, r->size, fill);
+			if (ret == 0)
+				ret = dma_loop(bd, &cu, &p, warm, &ops, &secs);
+		}
+		if (ret == 0)
+			ret = dma_loop(bd, &cu, &p, round_secs, &ops, &secs);
+		if (ret == 0)
+			ret = verify_slots(&cu, r->size, fill, "after a measured run");
+		if (ret != 0)
+			break;
+		dma_rate[round] = (double)ops / secs;
+		r->ops += ops;
+		r->secs += secs;
+		dirty = cu.touched;
 
-	ret = first_copy(bd, &cu, r->size, fill);
-	if (ret == 0)
-		ret = dma_loop(bd, &cu, &p, warm, &ops, &secs);
-	if (ret == 0)
-		ret = dma_loop(bd, &cu, &p, o->duration, &ops, &secs);
-	if (ret == 0)
-		ret = verify_slots(&cu, r->size, fill, "after the measured run");
+		cu.slot = 0;
+		cu.touched = 0;
+		if (round == 0)
+			memcpy_loop(&cu, &p, warm, &ops, &secs);
+		memcpy_loop(&cu, &p, round_secs, &ops, &secs);
+		mem_rate[round] = (double)ops / secs;
+		if (cu.touched > dirty)
+			dirty = cu.touched;
+	}
 	if (ret != 0) {
 		char size[32];
 
@@ -1008,16 +1067,9 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 			engine_names[r->engine], regime_names[r->regime], size);
 		return ret;
 	}
-	r->ops = ops;
-	r->secs = secs;
-	r->mops = (double)ops / secs / 1e6;
-	r->gbps = (double)ops * r->size / secs / 1e9;
-
-	/* memcpy on the same buffers, in the same order. */
-	cu.slot = 0;
-	memcpy_loop(&cu, &p, warm, &ops, &secs);
-	memcpy_loop(&cu, &p, o->duration, &ops, &secs);
-	r->memcpy_gbps = (double)ops * r->size / secs / 1e9;
+	r->mops = median(dma_rate, o->rounds) / 1e6;
+	r->gbps = r->mops * 1e6 * r->size / 1e9;
+	r->memcpy_gbps = median(mem_rate, o->rounds) * r->size / 1e9;
 	r->ratio = r->gbps / r->memcpy_gbps;
 	return 0;
 }
@@ -1104,8 +1156,10 @@ print_table(const struct bench *b, FILE *f)
 	format_size(ws, sizeof(ws), o->working_set);
 	cpu_name(cpu, sizeof(cpu), o->cpu, "any");
 	cpu_name(wcpu, sizeof(wcpu), o->worker_cpu, "not pinned");
-	fprintf(f, "idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side\n",
-		idd_version(), o->ring, o->burst, o->duration);
+	fprintf(f,
+		"idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side in %u rounds "
+		"(median)\n",
+		idd_version(), o->ring, o->burst, o->duration, o->rounds);
 	fprintf(f, "caller on cpu %s, thread engine worker on cpu %s, rotating working set %s\n",
 		cpu, wcpu, ws);
 	fprintf(f, "GB/s = 10^9 bytes per second; ratio = GB/s / memcpy GB/s on the same buffers\n\n");
@@ -1116,9 +1170,9 @@ print_table(const struct bench *b, FILE *f)
 		char size[32];
 
 		format_size(size, sizeof(size), r->size);
-		fprintf(f, "%4u  %-6s  %-8s  %8s  %5u  %9.4g  %8.2f  %11.2f  %6.3f\n", i + 1,
-			engine_names[r->engine], regime_names[r->regime], size, r->burst, r->mops,
-			r->gbps, r->memcpy_gbps, r->ratio);
+		fprintf(f, "%4u  %-6s  %-8s  %8s  %5u  %9.*f  %8.2f  %11.2f  %6.3f\n", i + 1,
+			engine_names[r->engine], regime_names[r->regime], size, r->burst,
+			r->mops >= 10 ? 2 : 4, r->mops, r->gbps, r->memcpy_gbps, r->ratio);
 	}
 }
 
@@ -1218,9 +1272,9 @@ print_json(const struct bench *b, FILE *f)
 	fprintf(f, "{\n  \"tool\": \"idd-perf\",\n  \"subcommand\": \"dma\",\n");
 	fprintf(f, "  \"version\": \"%s\",\n", idd_version());
 	fprintf(f,
-		"  \"params\": {\"ring\": %u, \"burst\": %u, \"duration\": %g, "
+		"  \"params\": {\"ring\": %u, \"burst\": %u, \"duration\": %g, \"rounds\": %u, "
 		"\"working_set\": %" PRIu64 ", \"cpu\": %d, \"worker_cpu\": %d},\n",
-		o->ring, o->burst, o->duration, o->working_set, o->cpu, o->worker_cpu);
+		o->ring, o->burst, o->duration, o->rounds, o->working_set, o->cpu, o->worker_cpu);
 	fprintf(f, "  \"results\": [");
 	for (unsigned int i = 0; i < b->nb_done; i++) {
 		const struct result *r = &b->results[i];
