@@ -28,12 +28,8 @@ group_call_begin(int16_t dev_id, const void *out, bool needs_out, const char *wh
 	struct idd_dma_dev *dev;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
+	dev = dmadev_lookup_locked(dev_id, what, out, needs_out ? "output pointer" : NULL);
 	if (dev == NULL) {
-		IDD_LOG(ERR, "%s refused: no device %d", what, dev_id);
-		*err = -EINVAL;
-	} else if (needs_out && out == NULL) {
-		DMADEV_REFUSE(dev, what, "output pointer is NULL");
 		*err = -EINVAL;
 	} else if (dmadev_info_locked(dev, &info) != 0) {
 		*err = -EINVAL;

@@ -40,6 +40,22 @@ dmadev_get_locked(int16_t dev_id)
 	return &devices[dev_id];
 }
 
+struct idd_dma_dev *
+dmadev_lookup_locked(int16_t dev_id, const char *what, const void *ptr, const char *ptr_name)
+{
+	struct idd_dma_dev *dev = dmadev_get_locked(dev_id);
+
+	if (dev == NULL) {
+		IDD_LOG(ERR, "dev %d: %s refused: no such device", dev_id, what);
+		return NULL;
+	}
+	if (ptr_name != NULL && ptr == NULL) {
+		DMADEV_REFUSE(dev, what, "%s is NULL", ptr_name);
+		return NULL;
+	}
+	return dev;
+}
+
 int
 dmadev_info_locked(const struct idd_dma_dev *dev, struct idd_dma_info *info)
 {
@@ -293,11 +309,8 @@ idd_dma_info_get(int16_t dev_id, struct idd_dma_info *dev_info)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || dev_info == NULL)
-		ret = -EINVAL;
-	else
-		ret = dmadev_info_locked(dev, dev_info);
+	dev = dmadev_lookup_locked(dev_id, "info get", dev_info, "dev_info");
+	ret = dev == NULL ? -EINVAL : dmadev_info_locked(dev, dev_info);
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
@@ -376,11 +389,8 @@ idd_dma_configure(int16_t dev_id, const struct idd_dma_conf *dev_conf)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || dev_conf == NULL)
-		ret = -EINVAL;
-	else
-		ret = configure_locked(dev, dev_conf);
+	dev = dmadev_lookup_locked(dev_id, "configure", dev_conf, "dev_conf");
+	ret = dev == NULL ? -EINVAL : configure_locked(dev, dev_conf);
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
@@ -418,7 +428,7 @@ idd_dma_start(int16_t dev_id)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
+	dev = dmadev_lookup_locked(dev_id, "start", NULL, NULL);
 	ret = dev == NULL ? -EINVAL : start_locked(dev);
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
@@ -431,7 +441,7 @@ idd_dma_stop(int16_t dev_id)
 	int ret = 0;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
+	dev = dmadev_lookup_locked(dev_id, "stop", NULL, NULL);
 	if (dev == NULL) {
 		ret = -EINVAL;
 	} else if (!dev->started) {
@@ -453,7 +463,7 @@ idd_dma_close(int16_t dev_id)
 
 	pthread_mutex_lock(&dmadev_registry_lock);
 	for (;;) {
-		dev = dmadev_get_locked(dev_id);
+		dev = dmadev_lookup_locked(dev_id, "close", NULL, NULL);
 		if (dev == NULL) {
 			ret = -EINVAL;
 			goto out;
@@ -553,11 +563,8 @@ idd_dma_vchan_setup(int16_t dev_id, uint16_t vchan, const struct idd_dma_vchan_c
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || conf == NULL)
-		ret = -EINVAL;
-	else
-		ret = vchan_setup_locked(dev, vchan, conf);
+	dev = dmadev_lookup_locked(dev_id, "vchan setup", conf, "conf");
+	ret = dev == NULL ? -EINVAL : vchan_setup_locked(dev, vchan, conf);
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
@@ -578,8 +585,8 @@ idd_dma_stats_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats *stats)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || stats == NULL) {
+	dev = dmadev_lookup_locked(dev_id, "stats get", stats, "stats");
+	if (dev == NULL) {
 		ret = -EINVAL;
 	} else if (!vchan_in_range(dev, vchan, true)) {
 		DMADEV_REFUSE(dev, "stats get", "vchan %u out of range", vchan);
@@ -599,7 +606,7 @@ idd_dma_stats_reset(int16_t dev_id, uint16_t vchan)
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
+	dev = dmadev_lookup_locked(dev_id, "stats reset", NULL, NULL);
 	if (dev == NULL) {
 		ret = -EINVAL;
 	} else if (!vchan_in_range(dev, vchan, true)) {
@@ -619,8 +626,8 @@ idd_dma_vchan_status(int16_t dev_id, uint16_t vchan, enum idd_dma_vchan_status *
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || status == NULL) {
+	dev = dmadev_lookup_locked(dev_id, "vchan status", status, "status");
+	if (dev == NULL) {
 		ret = -EINVAL;
 	} else if (!vchan_in_range(dev, vchan, false)) {
 		DMADEV_REFUSE(dev, "vchan status", "vchan %u out of range", vchan);

@@ -19,6 +19,12 @@ extern pthread_cond_t dmadev_group_calls_done;
 /* Under the lock: the device if @dev_id names an existing one, else NULL. */
 struct idd_dma_dev *dmadev_get_locked(int16_t dev_id);
 
+/* Under the lock: the device for the control call @what, or NULL after
+ * logging why (no such device, or the pointer argument @ptr_name is NULL;
+ * pass ptr_name NULL when the call has no such argument). */
+struct idd_dma_dev *dmadev_lookup_locked(int16_t dev_id, const char *what, const void *ptr,
+					 const char *ptr_name);
+
 /* Under the lock: the driver's info plus the generic fields. */
 int dmadev_info_locked(const struct idd_dma_dev *dev, struct idd_dma_info *info);
 

@@ -35,8 +35,8 @@ idd_dma_dump(int16_t dev_id, FILE *f)
 	int ret = -EINVAL;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
-	dev = dmadev_get_locked(dev_id);
-	if (dev == NULL || f == NULL)
+	dev = dmadev_lookup_locked(dev_id, "dump", f, "file");
+	if (dev == NULL)
 		goto out;
 	if (dmadev_info_locked(dev, &info) != 0)
 		goto out;
