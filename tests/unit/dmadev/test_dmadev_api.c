@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1050,6 +1051,56 @@ test_control_path_threads(void **state)
 	assert_int_equal(idd_dma_count_avail(), 0);
 }
 
+/* engine=thread: cpu=N pins the worker. A CPU the process may not use is
+ * refused at create (-EINVAL) or at start (a negative errno); either way
+ * the device is left stopped and closable. */
+static void
+test_thread_engine_cpu(void **state)
+{
+	char args[256];
+	int ret;
+
+	(void)state;
+	if (tu_args == NULL || strstr(tu_args, "engine=thread") == NULL)
+		skip();
+	snprintf(args, sizeof(args), "%s,cpu=0", tu_args);
+	ret = idd_dma_dev_create("api_cpu", args);
+	assert_true(ret >= 0);
+	tu_configure((int16_t)ret, 1);
+	tu_setup_all((int16_t)ret, 1, tu_nb_desc((int16_t)ret));
+	if (sched_getcpu() >= 0) {
+		cpu_set_t set;
+
+		/* Only if CPU 0 is ours. */
+		if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_ISSET(0, &set))
+			assert_errno(idd_dma_start((int16_t)ret), 0);
+	}
+	tu_close((int16_t)ret);
+
+	snprintf(args, sizeof(args), "%s,cpu=%d", tu_args, CPU_SETSIZE);
+	assert_refused(idd_dma_dev_create("api_cpu", args), -EINVAL, "api_cpu");
+
+	snprintf(args, sizeof(args), "%s,cpu=%d", tu_args, CPU_SETSIZE - 1);
+	tu_log_mark();
+	ret = idd_dma_dev_create("api_cpu", args);
+	if (ret < 0) {
+		assert_errno(ret, -EINVAL);
+		tu_log_check("create with cpu=CPU_SETSIZE-1", "api_cpu", __FILE__, __LINE__);
+		return;
+	}
+	tu_configure((int16_t)ret, 1);
+	tu_setup_all((int16_t)ret, 1, tu_nb_desc((int16_t)ret));
+	tu_log_mark();
+	int st = idd_dma_start((int16_t)ret);
+
+	if (st == 0)
+		fail_msg("start with the worker pinned to CPU %d (not ours) returned 0",
+			 CPU_SETSIZE - 1);
+	tu_log_check("start pinned to a CPU we may not use", "api_cpu", __FILE__, __LINE__);
+	assert_true(idd_dma_is_valid((int16_t)ret));
+	assert_errno(idd_dma_close((int16_t)ret), 0);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, tu_teardown)
 
 int
@@ -1077,6 +1128,7 @@ main(int argc, char **argv)
 		T(test_dump),
 		T(test_group_calls_generic_checks),
 		T(test_control_path_threads),
+		T(test_thread_engine_cpu),
 		cmocka_unit_test(test_refusals_were_logged), /* must stay last */
 	};
 	char group[128];

@@ -8,6 +8,7 @@
  * string (engine=inline or engine=thread).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -737,6 +738,192 @@ test_enq_deq_ops(void **state)
 		free(ops[i]);
 }
 
+/* Completions come out in ring order, at most nb_cpls per call. */
+static void
+test_partial_collection(void **state)
+{
+	enum idd_dma_status_code st[4];
+	uint16_t last, cap;
+	bool err;
+	int16_t dev;
+
+	(void)state;
+	fill_src();
+	dev = tu_ready("dp_part", 1, 0);
+	cap = idd_dma_burst_capacity(dev, 0);
+	for (int i = 0; i < 7; i++)
+		assert_errno(idd_dma_copy(dev, 0, TU_IOVA(src + 8 * i), TU_IOVA(dst + 8 * i), 8,
+					  i == 6 ? IDD_DMA_OP_FLAG_SUBMIT : IDD_DMA_OP_FLAG_LLC), i);
+	assert_int_equal(idd_dma_burst_capacity(dev, 0), cap - 7);
+	assert_int_equal(tu_wait_idle(dev, 0), IDD_DMA_VCHAN_IDLE);
+	assert_int_equal(idd_dma_completed(dev, 0, 2, &last, &err), 2);
+	assert_int_equal(last, 1);
+	assert_false(err);
+	assert_int_equal(idd_dma_burst_capacity(dev, 0), cap - 5);
+	assert_int_equal(idd_dma_completed_status(dev, 0, 3, &last, st), 3);
+	assert_int_equal(last, 4);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(st[i], OK);
+	assert_int_equal(idd_dma_completed(dev, 0, 1, &last, &err), 1);
+	assert_int_equal(last, 5);
+	assert_int_equal(idd_dma_completed(dev, 0, 100, &last, &err), 1);
+	assert_int_equal(last, 6);
+	assert_int_equal(idd_dma_completed(dev, 0, 100, &last, &err), 0);
+	assert_int_equal(last, 6);
+	assert_int_equal(idd_dma_burst_capacity(dev, 0), cap);
+	assert_memory_equal(dst, src, 56);
+	assert_dst_zero_outside(0, 56);
+	tu_close(dev);
+}
+
+/* After a reconfiguration the data path follows the new vchan count. */
+static void
+test_reconfigure(void **state)
+{
+	int16_t dev;
+
+	(void)state;
+	fill_src();
+	dev = tu_ready("dp_reconf", 3, 0);
+	assert_errno(idd_dma_copy(dev, 2, TU_IOVA(src), TU_IOVA(dst), 8, IDD_DMA_OP_FLAG_SUBMIT),
+		     0);
+	collect_ok(dev, 2, 1, 0);
+	assert_errno(idd_dma_stop(dev), 0);
+	tu_configure(dev, 1);
+	tu_setup_all(dev, 1, tu_info(dev).min_desc);
+	assert_errno(idd_dma_start(dev), 0);
+	assert_errno(idd_dma_copy(dev, 1, TU_IOVA(src), TU_IOVA(dst), 8, IDD_DMA_OP_FLAG_SUBMIT),
+		     -EINVAL);
+	assert_errno(idd_dma_copy(dev, 2, TU_IOVA(src), TU_IOVA(dst), 8, IDD_DMA_OP_FLAG_SUBMIT),
+		     -EINVAL);
+	assert_int_equal(idd_dma_burst_capacity(dev, 2), 0);
+	assert_errno(idd_dma_copy(dev, 0, TU_IOVA(src), TU_IOVA(dst), 8, IDD_DMA_OP_FLAG_SUBMIT),
+		     0);
+	collect_ok(dev, 0, 1, 0);
+	tu_close(dev);
+}
+
+/* Silent mode: nothing to collect, the ring never stays full, and stop
+ * finishes everything submitted. */
+static void
+test_silent_mode(void **state)
+{
+	struct idd_dma_conf conf = { .nb_vchans = 1, .flags = IDD_DMA_CFG_FLAG_SILENT };
+	struct idd_dma_vchan_conf vconf;
+	struct idd_dma_info info;
+	static uint8_t big_dst[4096];
+	unsigned int done = 0, full = 0;
+	int16_t dev;
+
+	(void)state;
+	fill_src();
+	dev = tu_create("dp_silent");
+	info = tu_info(dev);
+	if (!(info.dev_capa & IDD_DMA_CAPA_SILENT)) {
+		tu_close(dev);
+		skip();
+	}
+	assert_errno(idd_dma_configure(dev, &conf), 0);
+	vconf = tu_vchan_conf(info.min_desc);
+	assert_errno(idd_dma_vchan_setup(dev, 0, &vconf), 0);
+	assert_errno(idd_dma_start(dev), 0);
+	memset(big_dst, 0, sizeof(big_dst));
+	/* Eight rings' worth, each op copying one distinct byte. */
+	while (done < 8u * info.min_desc) {
+		unsigned int i = done % sizeof(big_dst);
+		int ret = idd_dma_copy(dev, 0, TU_IOVA(src + i), TU_IOVA(big_dst + i), 1,
+				       IDD_DMA_OP_FLAG_SUBMIT);
+
+		if (ret == -ENOSPC) {
+			/* Only while the engine catches up. */
+			assert_true(++full < 100000000);
+			continue;
+		}
+		assert_errno(ret, (int)(done & 0xffff));
+		done++;
+	}
+	assert_errno(idd_dma_stop(dev), 0);
+	assert_memory_equal(big_dst, src, done < sizeof(big_dst) ? done : sizeof(big_dst));
+	assert_errno(idd_dma_close(dev), 0);
+}
+
+/* Different vchans may be driven by different threads at once. */
+#define PAR_VCHANS 4
+#define PAR_OPS 20000
+
+struct par_arg {
+	int16_t dev;
+	uint16_t vchan;
+	uint8_t *s, *d;
+	unsigned int bad;
+};
+
+static void *
+par_worker(void *p)
+{
+	struct par_arg *a = p;
+	enum idd_dma_status_code st[32];
+	unsigned int sent = 0, got = 0;
+
+	while (got < PAR_OPS) {
+		uint16_t last;
+
+		while (sent < PAR_OPS && sent - got < 32) {
+			unsigned int slot = sent % 32;
+			int ret;
+
+			a->s[slot * 8] = (uint8_t)sent;
+			ret = idd_dma_copy(a->dev, a->vchan, TU_IOVA(a->s + slot * 8),
+					   TU_IOVA(a->d + slot * 8), 8, IDD_DMA_OP_FLAG_SUBMIT);
+			if (ret == -ENOSPC)
+				break;
+			if (ret != (int)(sent & 0xffff)) {
+				a->bad++;
+				return NULL;
+			}
+			sent++;
+		}
+		uint16_t n = idd_dma_completed_status(a->dev, a->vchan, 32, &last, st);
+
+		for (uint16_t i = 0; i < n; i++) {
+			unsigned int slot = (got + i) % 32;
+
+			if (st[i] != OK || a->d[slot * 8] != (uint8_t)(got + i))
+				a->bad++;
+		}
+		got += n;
+		if (a->bad)
+			return NULL;
+	}
+	return NULL;
+}
+
+static void
+test_vchans_in_parallel_threads(void **state)
+{
+	static uint8_t bufs[PAR_VCHANS][2][256];
+	struct par_arg args[PAR_VCHANS];
+	pthread_t t[PAR_VCHANS];
+	struct idd_dma_stats s;
+	int16_t dev;
+
+	(void)state;
+	dev = tu_ready("dp_par", PAR_VCHANS, 0);
+	for (uint16_t v = 0; v < PAR_VCHANS; v++) {
+		args[v] = (struct par_arg){ dev, v, bufs[v][0], bufs[v][1], 0 };
+		assert_int_equal(pthread_create(&t[v], NULL, par_worker, &args[v]), 0);
+	}
+	for (uint16_t v = 0; v < PAR_VCHANS; v++) {
+		assert_int_equal(pthread_join(t[v], NULL), 0);
+		assert_int_equal(args[v].bad, 0);
+	}
+	assert_errno(idd_dma_stats_get(dev, IDD_DMA_ALL_VCHAN, &s), 0);
+	assert_int_equal(s.submitted, PAR_VCHANS * PAR_OPS);
+	assert_int_equal(s.completed, PAR_VCHANS * PAR_OPS);
+	assert_int_equal(s.errors, 0);
+	tu_close(dev);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, tu_teardown)
 
 int
@@ -760,6 +947,10 @@ main(int argc, char **argv)
 		T(test_stats_counts),
 		T(test_vchan_status_idle_after_work),
 		T(test_enq_deq_ops),
+		T(test_partial_collection),
+		T(test_reconfigure),
+		T(test_silent_mode),
+		T(test_vchans_in_parallel_threads),
 		cmocka_unit_test(test_refusals_were_logged), /* must stay last */
 	};
 	char group[128];
