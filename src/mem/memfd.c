@@ -253,9 +253,13 @@ mem_fd_seal(int fd, const char *who)
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0) {
 		err = errno;
-		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd created with "
-			"MFD_ALLOW_SEALING?): %s", who, fd, strerror(err));
-		return err == EBADF ? -EBADF : -EPERM;
+		if (err == EBADF) {
+			IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
+			return -EBADF;
+		}
+		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd?): %s", who, fd,
+			strerror(err));
+		return -EPERM;
 	}
 	if ((seals & MEM_SEALS_REQUIRED) == MEM_SEALS_REQUIRED)
 		return 0;
