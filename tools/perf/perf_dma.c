@@ -90,14 +90,16 @@ struct bench_dev {
 	uint16_t ring;
 };
 
-/* Which source and destination the next copy uses. */
+/* Which source and destination the next copy uses. The loops work on a
+ * local copy, so that its fields stay in registers across the calls. */
 struct cursor {
 	char *src;
 	char *dst;
-	size_t stride;
+	size_t stride; /* bytes from one slot to the next */
 	size_t nslots;
-	size_t slot;
-	size_t touched; /* slots written so far (at most nslots) */
+	size_t end;    /* nslots * stride */
+	size_t off;    /* offset of the next slot */
+	uint64_t used; /* copies issued since the last reset */
 };
 
 struct result {
@@ -116,6 +118,16 @@ struct result {
 /* Through a volatile pointer so that the compiler calls the library's
  * memcpy as an application would, rather than reasoning about the loop. */
 static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
 
 static double
 now(void)
@@ -650,16 +662,38 @@ dev_close(struct bench_dev *bd)
  */
 
 static inline void
-cursor_next(struct cursor *cu, idd_iova_t *src, idd_iova_t *dst)
+cursor_reset(struct cursor *cu)
 {
-	size_t off = cu->slot * cu->stride;
+	cu->off = 0;
+	cu->used = 0;
+}
 
-	*src = (idd_iova_t)(uintptr_t)(cu->src + off);
-	*dst = (idd_iova_t)(uintptr_t)(cu->dst + off);
-	if (++cu->slot == cu->nslots)
-		cu->slot = 0;
-	if (cu->touched < cu->nslots)
-		cu->touched++;
+static inline idd_iova_t
+cursor_src(const struct cursor *cu)
+{
+	return (idd_iova_t)(uintptr_t)(cu->src + cu->off);
+}
+
+static inline idd_iova_t
+cursor_dst(const struct cursor *cu)
+{
+	return (idd_iova_t)(uintptr_t)(cu->dst + cu->off);
+}
+
+static inline void
+cursor_advance(struct cursor *cu)
+{
+	cu->off += cu->stride;
+	if (cu->off == cu->end)
+		cu->off = 0;
+	cu->used++;
+}
+
+/* Slots written since the last reset. */
+static inline size_t
+cursor_touched(const struct cursor *cu)
+{
+	return cu->used < cu->nslots ? (size_t)cu->used : cu->nslots;
 }
 
 /* Called when idd_dma_completed() stopped at a failed operation: fetch its
@@ -682,24 +716,11 @@ report_failure(const struct bench_dev *bd)
 	return -EIO;
 }
 
-/* Enqueue one copy; checks the ring_idx it gets. Returns 1 when the copy
- * was enqueued, 0 when the ring is full, a negative errno on failure. */
-static inline int
-enqueue_one(struct bench_dev *bd, struct cursor *cu, uint32_t size)
+/* Say why an enqueue did not return the expected ring_idx. Returns 0 for
+ * a full ring, else a negative errno. */
+static int __attribute__((cold, noinline))
+enqueue_refused(const struct bench_dev *bd, int ret, uint16_t expected, uint32_t size)
 {
-	idd_iova_t src, dst;
-	size_t slot = cu->slot, touched = cu->touched;
-	int ret;
-
-	cursor_next(cu, &src, &dst);
-	ret = idd_dma_copy(bd->dev_id, 0, src, dst, size, 0);
-	if (__builtin_expect(ret == bd->next_idx, 1)) {
-		bd->next_idx++;
-		return 1;
-	}
-	/* Not enqueued: the cursor goes back. */
-	cu->slot = slot;
-	cu->touched = touched;
 	if (ret == -ENOSPC)
 		return 0;
 	if (ret < 0)
@@ -707,8 +728,22 @@ enqueue_one(struct bench_dev *bd, struct cursor *cu, uint32_t size)
 			engine_names[bd->engine], size, strerror(-ret));
 	else
 		fprintf(stderr, "idd-perf dma: %s engine: copy got ring_idx %d, expected %u\n",
-			engine_names[bd->engine], ret, bd->next_idx);
+			engine_names[bd->engine], ret, expected);
 	return ret < 0 ? ret : -EPROTO;
+}
+
+/* Enqueue one copy; checks the ring_idx it gets. Returns 1 when the copy
+ * was enqueued, 0 when the ring is full, a negative errno on failure. */
+static int
+enqueue_one(struct bench_dev *bd, struct cursor *cu, uint32_t size)
+{
+	int ret = idd_dma_copy(bd->dev_id, 0, cursor_src(cu), cursor_dst(cu), size, 0);
+
+	if (ret != bd->next_idx)
+		return enqueue_refused(bd, ret, bd->next_idx, size);
+	bd->next_idx++;
+	cursor_advance(cu);
+	return 1;
 }
 
 static inline int
@@ -759,42 +794,62 @@ struct loop_params {
  * report how many completed and how long it took, drain included.
  */
 static int
-dma_loop(struct bench_dev *bd, struct cursor *cu, const struct loop_params *p, double duration,
-	 uint64_t *ops, double *secs)
+dma_loop(struct bench_dev *bd, struct cursor *cursor, const struct loop_params *p,
+	 double duration, uint64_t *ops, double *secs)
 {
+	struct cursor cu = *cursor;
+	const int16_t dev_id = bd->dev_id;
+	const uint32_t size = p->size;
+	const unsigned int burst = p->burst;
+	const bool fill = bd->engine == ENGINE_THREAD;
+	uint16_t idx = bd->next_idx;
 	uint64_t enq = 0, done = 0;
 	double t0 = now(), deadline = t0 + duration, t1;
-	const bool fill = bd->engine == ENGINE_THREAD;
-	int ret;
+	int ret = 0;
 
 	for (;;) {
 		for (unsigned int it = 0; it < p->iters_per_check; it++) {
-			uint64_t room = p->burst;
+			uint64_t room = burst;
 
 			if (fill) {
-				uint64_t cap = idd_dma_burst_capacity(bd->dev_id, 0);
+				uint64_t cap = idd_dma_burst_capacity(dev_id, 0);
 				uint64_t space = p->inflight_max - (enq - done);
 
 				room = cap < space ? cap : space;
 				/* Whole bursts only, unless nothing is in flight. */
-				if (room >= p->burst || enq != done)
-					room -= room % p->burst;
+				if (room >= burst || enq != done)
+					room -= room % burst;
 			}
-			for (uint64_t k = 0; k < room; k++) {
-				ret = enqueue_one(bd, cu, p->size);
-				if (ret < 0)
-					return ret;
-				if (ret == 0)
-					break;
-				enq++;
-				if ((k + 1) % p->burst == 0 && submit(bd) != 0)
+			while (room != 0) {
+				unsigned int n = room < burst ? (unsigned int)room : burst, j;
+
+				for (j = 0; j < n; j++) {
+					ret = idd_dma_copy(dev_id, 0, cursor_src(&cu), cursor_dst(&cu),
+							   size, 0);
+					if (__builtin_expect(ret != idx, 0))
+						break;
+					idx++;
+					cursor_advance(&cu);
+				}
+				enq += j;
+				if (j != 0 && submit(bd) != 0)
 					return -EIO;
+				if (j != n) {
+					ret = enqueue_refused(bd, ret, idx, size);
+					if (ret < 0)
+						return ret;
+					break; /* ring full: collect first */
+				}
+				room -= n;
 			}
-			if (room % p->burst != 0 && submit(bd) != 0)
-				return -EIO;
+			bd->next_idx = idx;
 			ret = collect(bd, &done);
 			if (ret < 0)
 				return ret;
+			/* Nothing to do but wait for the worker: wait politely, so
+			 * that the lines it writes are not pulled away each time. */
+			if (ret == 0 && room == 0)
+				cpu_relax();
 		}
 		if (now() >= deadline)
 			break;
@@ -813,31 +868,33 @@ dma_loop(struct bench_dev *bd, struct cursor *cu, const struct loop_params *p, d
 		}
 	}
 	t1 = now();
+	*cursor = cu;
 	*ops = done;
 	*secs = t1 - t0;
 	return 0;
 }
 
 static void
-memcpy_loop(struct cursor *cu, const struct loop_params *p, double duration, uint64_t *ops,
+memcpy_loop(struct cursor *cursor, const struct loop_params *p, double duration, uint64_t *ops,
 	    double *secs)
 {
-	unsigned int per_check = p->iters_per_check * p->burst;
+	struct cursor cu = *cursor;
+	const unsigned int per_check = p->iters_per_check * p->burst;
+	const size_t size = p->size;
 	uint64_t n = 0;
 	double t0 = now(), deadline = t0 + duration, t1;
 
 	for (;;) {
 		for (unsigned int i = 0; i < per_check; i++) {
-			idd_iova_t src, dst;
-
-			cursor_next(cu, &src, &dst);
-			memcpy_fn((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, p->size);
+			memcpy_fn(cu.dst + cu.off, cu.src + cu.off, size);
+			cursor_advance(&cu);
 		}
 		n += per_check;
 		t1 = now();
 		if (t1 >= deadline)
 			break;
 	}
+	*cursor = cu;
 	*ops = n;
 	*secs = t1 - t0;
 }
@@ -858,7 +915,9 @@ fill_byte(unsigned int case_no)
 static int
 verify_slots(const struct cursor *cu, uint32_t size, uint8_t fill, const char *what)
 {
-	for (size_t s = 0; s < cu->touched; s++) {
+	size_t touched = cursor_touched(cu);
+
+	for (size_t s = 0; s < touched; s++) {
 		const char *src = cu->src + s * cu->stride;
 		const char *dst = cu->dst + s * cu->stride;
 
@@ -1011,11 +1070,13 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 	struct bench_dev *bd = &b->devs[r->engine];
 	struct loop_params p = loop_params(o, r->size);
 	size_t stride = ((size_t)r->size + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
+	size_t nslots = r->regime == REGIME_CACHED ? 1 : b->half / stride;
 	struct cursor cu = {
 		.src = b->src,
 		.dst = b->dst,
 		.stride = stride,
-		.nslots = r->regime == REGIME_CACHED ? 1 : b->half / stride,
+		.nslots = nslots,
+		.end = nslots * stride,
 	};
 	double round_secs = o->duration / o->rounds;
 	double warm = o->duration / 10 < 0.01 ? 0.01 : o->duration / 10;
@@ -1032,8 +1093,7 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 	for (unsigned int round = 0; round < o->rounds && ret == 0; round++) {
 		/* Fresh destinations, so that stale data cannot pass the checks. */
 		memset(cu.dst, fill, dirty * cu.stride);
-		cu.slot = 0;
-		cu.touched = 0;
+		cursor_reset(&cu);
 		if (round == 0) {
 			ret = first_copy(bd, &cu, r->size, fill);
 			if (ret == 0)
@@ -1048,16 +1108,15 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 		dma_rate[round] = (double)ops / secs;
 		r->ops += ops;
 		r->secs += secs;
-		dirty = cu.touched;
+		dirty = cursor_touched(&cu);
 
-		cu.slot = 0;
-		cu.touched = 0;
+		cursor_reset(&cu);
 		if (round == 0)
 			memcpy_loop(&cu, &p, warm, &ops, &secs);
 		memcpy_loop(&cu, &p, round_secs, &ops, &secs);
 		mem_rate[round] = (double)ops / secs;
-		if (cu.touched > dirty)
-			dirty = cu.touched;
+		if (cursor_touched(&cu) > dirty)
+			dirty = cursor_touched(&cu);
 	}
 	if (ret != 0) {
 		char size[32];
