@@ -231,7 +231,7 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 	ssize_t len;
 	int ret;
 
-	if (c->closing)
+	if (c->closing || c->broken)
 		return -ECONNRESET;
 	len = wire_encode(m, buf, sizeof(buf));
 	if (len < 0) {
@@ -247,7 +247,7 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		if (ret < 0) {
 			IDD_LOG(DEBUG, "group: send to pid %d: %s", (int)c->peer_pid,
 				strerror(-ret));
-			conn_close(c);
+			c->broken = true;
 			return -ECONNRESET;
 		}
 	}
@@ -257,12 +257,12 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		IDD_LOG(ERR, "group: peer pid %d uid %u dropped: it stopped reading "
 			     "(%u messages queued)",
 			(int)c->peer_pid, (unsigned int)c->peer_uid, c->out_count);
-		conn_close(c);
+		c->broken = true;
 		return -ECONNRESET;
 	}
 	o = malloc(sizeof(*o) + (size_t)len);
 	if (o == NULL) {
-		conn_close(c);
+		c->broken = true;
 		return -ECONNRESET;
 	}
 	o->next = NULL;
@@ -277,7 +277,7 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 			IDD_LOG(ERR, "group: cannot keep a window fd for pid %d: %s",
 				(int)c->peer_pid, strerror(err));
 			free(o);
-			conn_close(c);
+			c->broken = true;
 			return -ECONNRESET;
 		}
 	}
@@ -290,6 +290,24 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 	c->out_bytes += o->len;
 	set_epollout(c, true);
 	return 0;
+}
+
+void
+conn_close_broken(void)
+{
+	bool again;
+
+	/* An on_close may break other connections (a broadcast to a dead
+	 * peer): repeat until none is left. */
+	do {
+		again = false;
+		for (struct conn *c = all_conns; c != NULL; c = c->next_all) {
+			if (c->broken && !c->closing) {
+				conn_close(c);
+				again = true;
+			}
+		}
+	} while (again);
 }
 
 void

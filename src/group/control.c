@@ -250,6 +250,7 @@ loop_once(int max_ms)
 	timers_run();
 	/* Requests posted while we handled I/O wait for the next wakeup
 	 * anyway (the eventfd stays readable), no need to look here. */
+	conn_close_broken();
 	conn_reap();
 	pthread_mutex_unlock(&ctl_lock);
 }

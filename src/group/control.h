@@ -113,6 +113,9 @@ struct conn {
 	uint32_t peer_uid;
 	bool listening;
 	bool closing;           /* on_close ran; freed at the end of the loop pass */
+	bool broken;            /* a send failed or overflowed: closed at the end
+				 * of the pass, never inside conn_send(), whose
+				 * caller may still be using the owner */
 	bool close_after_flush; /* close once the out queue is empty */
 	bool epollout;          /* EPOLLOUT is armed */
 	struct ctl_timer timer; /* owner's use (handshake deadline, delayed refusal) */
@@ -132,9 +135,12 @@ struct conn {
 struct conn *conn_add(int fd, bool listening, const struct conn_ops *ops, void *owner);
 
 /* Send @m (with @fd by SCM_RIGHTS when >= 0; the fd stays the caller's).
- * Queues when the peer's buffer is full; closes the connection (logging
- * why) if it is not being read and the queue overflows. Returns 0, or
- * -ECONNRESET when the connection is (now) closed. */
+ * Queues when the peer's buffer is full; marks the connection broken
+ * (logging why) if it is not being read and the queue overflows, or if the
+ * send fails. A broken connection is closed, with its on_close, at the end
+ * of the loop pass: never from inside conn_send(), so a caller may go on
+ * using the group and member it was sending for. Returns 0, or -ECONNRESET
+ * when the connection is closed or broken. */
 int conn_send(struct conn *c, const struct wire_msg *m, int fd);
 
 /* Close now: calls on_close, stops I/O; memory goes at the end of the pass. */

@@ -13,6 +13,8 @@ struct conn;
 
 /* conn.c: handle epoll @events on @c. */
 void conn_io(struct conn *c, uint32_t events);
+/* conn.c: close the connections marked broken (with their on_close). */
+void conn_close_broken(void);
 /* conn.c: free the connections closed during this pass. */
 void conn_reap(void);
 /* conn.c: forked child: close every connection's fd, drop the list. */

@@ -383,6 +383,14 @@ peer_close(struct conn *c)
 	uncount(c);
 	if (g == NULL)
 		return;
+	if (c->state == P_REFUSING) {
+		struct peer_hs *hs = c->priv;
+
+		/* It hung up before its delayed refusal: still one line. */
+		IDD_LOG(ERR, "group %d: join from pid %d uid %u refused: %s", g->group_id,
+			(int)c->peer_pid, (unsigned int)c->peer_uid, hs->refuse_why);
+		return;
+	}
 	if (c->state != P_WELCOMED && c->state != P_ACTIVE)
 		return;
 	me = g->m[c->slot];

@@ -681,7 +681,6 @@ static void
 leave_run(struct ctl_req *req)
 {
 	struct simple_req *r = (struct simple_req *)req;
-	struct wire_msg m = {.type = WIRE_LEAVE};
 	struct group *g = find_or_refuse(req, r->dev_id, r->group_id, "leave");
 
 	if (g == NULL)
@@ -692,10 +691,8 @@ leave_run(struct ctl_req *req)
 		ctl_complete(req, -EPERM);
 		return;
 	}
-	conn_send(g->link, &m, -1);
-	IDD_LOG(INFO, "group %d: dev %d left", g->group_id, g->dev_id);
-	group_free(g);
-	ctl_complete(req, 0);
+	IDD_LOG(INFO, "group %d: dev %d leaves", g->group_id, g->dev_id);
+	joiner_leave(g, req);
 }
 
 int

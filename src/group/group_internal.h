@@ -27,6 +27,9 @@
  * still hears why. */
 #define HANDSHAKE_MS 2000
 #define JOIN_TIMEOUT_MS 5000
+/* How long a leave waits for the creator to confirm (it then returns 0
+ * anyway: we are out whatever the creator does). */
+#define LEAVE_TIMEOUT_MS 1000
 /* Directory entries per group. */
 #define DIR_MAX_ENTRIES 256
 
@@ -90,6 +93,7 @@ struct pub_req;
 enum gstate {
 	G_JOINING,
 	G_ACTIVE,
+	G_LEAVING, /* joiner: LEAVE sent, waiting for the creator to close */
 };
 
 struct group {
@@ -113,7 +117,7 @@ struct group {
 	struct dir_wait *waits;
 	struct pub_req *pubs;
 	uint32_t next_req_id;
-	/* joiner handshake */
+	/* joiner: the join or leave call waiting for the creator */
 	struct ctl_req *join_req;
 	struct auth_ctx actx;
 	struct ctl_timer jtimer;    /* join deadline, or reconnect after EAGAIN */
@@ -147,6 +151,7 @@ void creator_shutdown(struct group *g);
 
 /* joiner.c */
 void joiner_start(struct group *g);
+void joiner_leave(struct group *g, struct ctl_req *req);
 void joiner_fail(struct group *g, int err);
 
 /* directory.c */

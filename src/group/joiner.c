@@ -48,12 +48,47 @@ joiner_fail(struct group *g, int err)
 }
 
 static void connect_now(struct group *g);
+static void join_timer(struct ctl_timer *t);
+
+static void
+leave_done(struct group *g)
+{
+	struct ctl_req *req = g->join_req;
+
+	g->join_req = NULL;
+	group_free(g);
+	if (req != NULL)
+		ctl_complete(req, 0);
+}
+
+/* Leave synchronously: LEAVE, then wait until the creator closes the link,
+ * which it does after removing us and telling the others. So when leave
+ * returns, the creator no longer counts us (a destroy that follows is not
+ * refused with -EBUSY because of us). Bounded by LEAVE_TIMEOUT_MS. */
+void
+joiner_leave(struct group *g, struct ctl_req *req)
+{
+	struct wire_msg m = {.type = WIRE_LEAVE};
+
+	g->state = G_LEAVING;
+	g->join_req = req;
+	if (conn_send(g->link, &m, -1) != 0 || g->link == NULL) {
+		leave_done(g);
+		return;
+	}
+	ctl_timer_arm(&g->jtimer, LEAVE_TIMEOUT_MS, join_timer);
+}
 
 static void
 join_timer(struct ctl_timer *t)
 {
 	struct group *g = (struct group *)((char *)t - offsetof(struct group, jtimer));
 
+	if (g->state == G_LEAVING) {
+		/* The creator did not confirm in time: we are gone anyway. */
+		leave_done(g);
+		return;
+	}
 	if (g->link == NULL && ctl_now_ms() < g->deadline_ms) {
 		connect_now(g);
 		return;
@@ -242,7 +277,8 @@ link_msg(struct conn *c, const struct wire_msg *m, int fd)
 	struct group *g = c->owner;
 	struct wire_msg out;
 
-	if (g == NULL) {
+	if (g == NULL || g->state == G_LEAVING) {
+		/* Leaving: nothing the group says matters to us any more. */
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -359,5 +395,9 @@ link_close(struct conn *c)
 		return;
 	g->link = NULL;
 	c->owner = NULL;
+	if (g->state == G_LEAVING) {
+		leave_done(g);
+		return;
+	}
 	group_gone(g, "ended: its creator is gone");
 }

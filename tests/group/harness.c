@@ -16,6 +16,7 @@
 #include "harness.h"
 
 static char runtime_dir[256];
+static char self_exe[4096];
 static char ns_name[64];
 static unsigned int ns_counter;
 
@@ -288,8 +289,19 @@ harness_main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/idd-group-test-XXXXXX";
 
+	ssize_t n;
+
 	if (argc >= 2 && strcmp(argv[1], "agent") == 0)
 		return agent_loop();
+	/* Resolved now, not at exec time: under valgrind, /proc/self/exe
+	 * itself names the tool, while readlink() is answered for the
+	 * program. */
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0) {
+		perror("readlink");
+		exit(1);
+	}
+	self_exe[n] = '\0';
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		exit(1);
@@ -333,7 +345,7 @@ agent_spawn(struct agent *a)
 	if (a->pid == 0) {
 		dup2(to[0], 0);
 		dup2(from[1], 1);
-		execl("/proc/self/exe", "group-agent", "agent", (char *)NULL);
+		execl(self_exe, "group-agent", "agent", (char *)NULL);
 		_exit(127);
 	}
 	close(to[0]);
