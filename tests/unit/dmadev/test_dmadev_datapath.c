@@ -563,6 +563,56 @@ test_stop_completes_everything(void **state)
 	tu_close(dev);
 }
 
+/* Stop right after submitting a ring of large copies: each one is reported
+ * once, the submitted ones done, the rest aborted and not performed. */
+static void
+test_stop_with_large_work_in_flight(void **state)
+{
+	const uint32_t len = 64 * 1024;
+	enum idd_dma_status_code st[64];
+	uint8_t *big_src, *big_dst;
+	uint16_t n, half, last;
+	int16_t dev;
+
+	(void)state;
+	dev = tu_ready("dp_stopbig", 1, 64);
+	n = idd_dma_burst_capacity(dev, 0);
+	assert_true(n >= 2);
+	if (n > 64)
+		n = 64;
+	half = n / 2;
+	big_src = malloc((size_t)n * len);
+	big_dst = calloc(n, len);
+	assert_non_null(big_src);
+	assert_non_null(big_dst);
+	for (size_t i = 0; i < (size_t)n * len; i++)
+		big_src[i] = (uint8_t)(i * 13 + i / 4093);
+	for (uint16_t i = 0; i < n; i++)
+		assert_errno(idd_dma_copy(dev, 0, TU_IOVA(big_src + (size_t)i * len),
+					  TU_IOVA(big_dst + (size_t)i * len), len,
+					  i == half - 1 ? IDD_DMA_OP_FLAG_SUBMIT : 0), i);
+	assert_errno(idd_dma_stop(dev), 0);
+	assert_int_equal(tu_wait_status(dev, 0, n, &last, st), n);
+	assert_int_equal(last, n - 1);
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = big_dst + (size_t)i * len;
+
+		if (i < half) {
+			assert_int_equal(st[i], OK);
+			assert_memory_equal(d, big_src + (size_t)i * len, len);
+		} else {
+			assert_int_equal(st[i], IDD_DMA_STATUS_USER_ABORT);
+			for (uint32_t k = 0; k < len; k++)
+				if (d[k] != 0)
+					fail_msg("aborted op %u wrote byte %u", i, k);
+		}
+	}
+	assert_int_equal(idd_dma_completed_status(dev, 0, 64, &last, st), 0);
+	tu_close(dev);
+	free(big_src);
+	free(big_dst);
+}
+
 static void
 test_start_discards_uncollected(void **state)
 {
@@ -943,6 +993,7 @@ main(int argc, char **argv)
 		T(test_has_error),
 		T(test_fence),
 		T(test_stop_completes_everything),
+		T(test_stop_with_large_work_in_flight),
 		T(test_start_discards_uncollected),
 		T(test_stats_counts),
 		T(test_vchan_status_idle_after_work),
