@@ -393,6 +393,23 @@ test_configure(void **state)
 	else
 		REFUSE_CONF(.nb_vchans = 2, .flags = IDD_DMA_CFG_FLAG_ENQ_DEQ);
 #undef REFUSE_CONF
+	/* Both modes at once: the header neither allows nor forbids it; a
+	 * refusal must at least be -EINVAL with its log line. */
+	if ((info.dev_capa & IDD_DMA_CAPA_SILENT) && (info.dev_capa & IDD_DMA_CAPA_OPS_ENQ_DEQ)) {
+		int ret;
+
+		conf = (struct idd_dma_conf){ .nb_vchans = 2,
+					      .flags = IDD_DMA_CFG_FLAG_SILENT |
+						       IDD_DMA_CFG_FLAG_ENQ_DEQ };
+		tu_log_mark();
+		ret = idd_dma_configure(dev, &conf);
+		if (ret != 0) {
+			assert_errno(ret, -EINVAL);
+			tu_log_check("configure silent + enq/deq", "api_conf", __FILE__, __LINE__);
+			print_message("note: SILENT together with ENQ_DEQ is refused "
+				      "(undocumented in idd_dmadev.h)\n");
+		}
+	}
 
 	/* The extremes are accepted. */
 	tu_configure(dev, 1);

@@ -218,6 +218,45 @@ test_full_ring(void **state)
 	tu_close(dev);
 }
 
+/* burst_capacity() is a promise: that many operations fit, whatever kind.
+ * Checked with the largest scatter-gather lists the device allows. */
+static void
+test_burst_capacity_holds_for_copy_sg(void **state)
+{
+	struct idd_dma_sge s[64], d[64];
+	struct idd_dma_info info;
+	uint16_t cap, nb_desc, last;
+	int16_t dev;
+
+	(void)state;
+	fill_src();
+	dev = tu_create("dp_sgcap");
+	info = tu_info(dev);
+	nb_desc = info.min_desc;
+	tu_configure(dev, 1);
+	tu_setup_all(dev, 1, nb_desc);
+	assert_errno(idd_dma_start(dev), 0);
+	assert_true(info.max_sges >= 1 && info.max_sges <= 64);
+	for (uint16_t i = 0; i < info.max_sges; i++) {
+		s[i] = (struct idd_dma_sge){ TU_IOVA(src + i), 1 };
+		d[i] = (struct idd_dma_sge){ TU_IOVA(dst + i), 1 };
+	}
+	cap = idd_dma_burst_capacity(dev, 0);
+	for (uint16_t i = 0; i < cap; i++) {
+		int ret = idd_dma_copy_sg(dev, 0, s, d, info.max_sges, info.max_sges, 0);
+
+		if (ret != i)
+			fail_msg("copy_sg %u of %u (burst_capacity said %u, %u entries per "
+				 "list): %d %s", i, cap, cap, info.max_sges, ret, tu_errname(ret));
+	}
+	assert_errno(idd_dma_copy_sg(dev, 0, s, d, info.max_sges, info.max_sges, 0), -ENOSPC);
+	assert_errno(idd_dma_submit(dev, 0), 0);
+	assert_int_equal(tu_wait_completed(dev, 0, cap, &last, &(bool){ false }), cap);
+	assert_int_equal(last, cap - 1);
+	assert_memory_equal(dst, src, info.max_sges);
+	tu_close(dev);
+}
+
 /* ---- ring_idx and last_idx ---- */
 
 static void
@@ -984,6 +1023,7 @@ main(int argc, char **argv)
 		T(test_vchan_out_of_range),
 		T(test_copy_sg_refusals),
 		T(test_full_ring),
+		T(test_burst_capacity_holds_for_copy_sg),
 		T(test_ring_idx_rules),
 		T(test_ring_idx_wrap),
 		T(test_copy_bytes),
