@@ -93,8 +93,9 @@ int sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t 
 		uint32_t length, uint64_t flags);
 int sw_submit(void *dev_private, uint16_t vchan);
 void sw_submit_vchan(struct sw_dev *sd, struct sw_vchan *vc);
-/* Debug-level log line for a data-path call refused on @vchan. */
-void sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
+/* Debug-level log line for a data-path call refused on @vchan; returns
+ * -EINVAL. */
+int sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
 	__attribute__((cold, noinline));
 
 /* sw_completion.c: fast-path entries */

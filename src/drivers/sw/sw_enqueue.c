@@ -10,24 +10,64 @@
 #include "drivers/sw/sw_dev.h"
 #include "drivers/sw/sw_thread.h"
 
-void
+int
 sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
 {
 	IDD_LOG(DEBUG, "dev %s: %s on vchan %u refused: device not started, vchan out of range, "
 		       "or wrong mode", sd->name, what, vchan);
+	return -EINVAL;
 }
 
-/* False when there is room for one more operation. In silent mode nobody
- * collects, so the ring recycles what the engine has finished. */
+/* No free slot for one more operation. */
 static inline bool
-sw_ring_full(const struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
+sw_ring_full(const struct sw_vchan *vc, uint16_t head)
 {
-	uint16_t used = (uint16_t)(head - atomic_load_explicit(&vc->collected,
-							      memory_order_relaxed));
+	return (uint16_t)(head - atomic_load_explicit(&vc->collected, memory_order_relaxed)) >=
+	       vc->nb_desc;
+}
 
-	if (sw_likely(used < vc->nb_desc))
-		return false;
-	return !(sd->silent && sw_reclaim(vc) != 0);
+/* Ring full: in silent mode nobody collects, so recycle what the engine
+ * has finished and try again; otherwise the caller must collect. */
+static __attribute__((noinline, cold)) bool
+sw_silent_make_room(const struct sw_dev *sd, struct sw_vchan *vc)
+{
+	return sd->silent && sw_reclaim(vc) != 0;
+}
+
+/* The retries below are separate functions so that the fast paths reach
+ * them by tail calls and need no stack frame of their own. */
+static __attribute__((noinline, cold)) int
+sw_enq_copy_full(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
+		 uint32_t length, uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+
+	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
+		return -ENOSPC;
+	return sw_enq_copy(dev_private, vchan, src, dst, length, flags);
+}
+
+static __attribute__((noinline, cold)) int
+sw_enq_fill_full(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
+		 uint32_t length, uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+
+	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
+		return -ENOSPC;
+	return sw_enq_fill(dev_private, vchan, pattern, dst, length, flags);
+}
+
+static __attribute__((noinline, cold)) int
+sw_enq_copy_sg_full(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
+		    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst,
+		    uint64_t flags)
+{
+	struct sw_dev *sd = dev_private;
+
+	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
+		return -ENOSPC;
+	return sw_enq_copy_sg(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
 }
 
 void
@@ -61,22 +101,27 @@ sw_submit(void *dev_private, uint16_t vchan)
 {
 	struct sw_dev *sd = dev_private;
 
-	if (sw_unlikely(vchan >= sd->fp_vchans)) {
-		sw_refuse_fast(sd, vchan, "submit");
-		return -EINVAL;
-	}
+	if (sw_unlikely(vchan >= sd->fp_vchans))
+		return sw_refuse_fast(sd, vchan, "submit");
 	sw_submit_vchan(sd, &sd->vchans[vchan]);
 	return 0;
 }
 
-/* Common tail of every enqueue: publish the slot to ourselves, and submit
- * when asked to. */
+/* Enqueue with IDD_DMA_OP_FLAG_SUBMIT: a tail call from the fast path. */
+static __attribute__((noinline)) int
+sw_enq_submit(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
+{
+	sw_submit_vchan(sd, vc);
+	return head;
+}
+
+/* Common tail of every enqueue: take the slot, and submit when asked to. */
 static inline int
 sw_enq_finish(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t flags)
 {
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
 	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
-		sw_submit_vchan(sd, vc);
+		return sw_enq_submit(sd, vc, head);
 	return head;
 }
 
@@ -89,14 +134,12 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 	struct sw_desc *d;
 	uint16_t head;
 
-	if (sw_unlikely(vchan >= sd->fp_vchans)) {
-		sw_refuse_fast(sd, vchan, "copy");
-		return -EINVAL;
-	}
+	if (sw_unlikely(vchan >= sd->fp_vchans))
+		return sw_refuse_fast(sd, vchan, "copy");
 	vc = &sd->vchans[vchan];
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
-	if (sw_unlikely(sw_ring_full(sd, vc, head)))
-		return -ENOSPC;
+	if (sw_unlikely(sw_ring_full(vc, head)))
+		return sw_enq_copy_full(dev_private, vchan, src, dst, length, flags);
 	d = &vc->ring[head & vc->mask];
 	d->src = src;
 	d->dst = dst;
@@ -116,14 +159,12 @@ sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 	struct sw_desc *d;
 	uint16_t head;
 
-	if (sw_unlikely(vchan >= sd->fp_vchans)) {
-		sw_refuse_fast(sd, vchan, "fill");
-		return -EINVAL;
-	}
+	if (sw_unlikely(vchan >= sd->fp_vchans))
+		return sw_refuse_fast(sd, vchan, "fill");
 	vc = &sd->vchans[vchan];
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
-	if (sw_unlikely(sw_ring_full(sd, vc, head)))
-		return -ENOSPC;
+	if (sw_unlikely(sw_ring_full(vc, head)))
+		return sw_enq_fill_full(dev_private, vchan, pattern, dst, length, flags);
 	d = &vc->ring[head & vc->mask];
 	d->src = pattern;
 	d->dst = dst;
@@ -159,10 +200,8 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	uint16_t head;
 	uint32_t pos;
 
-	if (sw_unlikely(vchan >= sd->fp_vchans)) {
-		sw_refuse_fast(sd, vchan, "copy_sg");
-		return -EINVAL;
-	}
+	if (sw_unlikely(vchan >= sd->fp_vchans))
+		return sw_refuse_fast(sd, vchan, "copy_sg");
 	if (sw_unlikely(src == NULL || dst == NULL || nb_src == 0 || nb_dst == 0 ||
 			nb_src > SW_MAX_SGES || nb_dst > SW_MAX_SGES)) {
 		IDD_LOG(DEBUG, "dev %s: copy_sg on vchan %u refused: lists %p/%p with %u/%u entries "
@@ -172,13 +211,9 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	}
 	vc = &sd->vchans[vchan];
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
-	if (sw_unlikely(sw_ring_full(sd, vc, head)))
-		return -ENOSPC;
-	if (sw_unlikely(vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1)) {
-		if (!sd->silent || sw_reclaim(vc) == 0 ||
-		    vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1)
-			return -ENOSPC;
-	}
+	if (sw_unlikely(sw_ring_full(vc, head) ||
+			vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1))
+		return sw_enq_copy_sg_full(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
 	pos = vc->sge_head;
 	src_total = sw_sge_push(vc, pos, src, nb_src);
 	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);

@@ -91,6 +91,9 @@ sw_fill_bytes(uint8_t *d, uint64_t pattern, size_t n)
 	memcpy(d, block, n);
 }
 
+/* A local address is used as it is, NULL included: like memcpy, the engine
+ * does not second-guess the caller's own pointers. Only a resolver can say
+ * that an address is not valid. */
 static inline __attribute__((always_inline)) void *
 sw_resolve(const struct sw_space *space, bool local, uint64_t addr, uint64_t len)
 {
@@ -124,7 +127,7 @@ sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t s
 			if (e->length == 0)
 				continue;
 			sp = sw_resolve(&vc->src_space, vc->local, e->addr, e->length);
-			if (sw_unlikely(sp == NULL))
+			if (!vc->local && sw_unlikely(sp == NULL))
 				return IDD_DMA_STATUS_INVALID_SRC_ADDR;
 			sl = e->length;
 		}
@@ -137,7 +140,7 @@ sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t s
 			if (e->length == 0)
 				continue;
 			dp = sw_resolve(&vc->dst_space, vc->local, e->addr, e->length);
-			if (sw_unlikely(dp == NULL))
+			if (!vc->local && sw_unlikely(dp == NULL))
 				return IDD_DMA_STATUS_INVALID_DST_ADDR;
 			dl = e->length;
 		}
@@ -177,15 +180,15 @@ sw_exec(const struct sw_vchan *vc, const struct sw_desc *d, bool local)
 	void *dp;
 	const void *sp;
 
-	switch (d->op) {
+	switch (__builtin_expect(d->op, SW_OP_COPY)) {
 	case SW_OP_COPY:
 		if (sw_unlikely(d->len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
 		sp = sw_resolve(&vc->src_space, local, d->src, d->len);
-		if (sw_unlikely(sp == NULL))
+		if (!local && sw_unlikely(sp == NULL))
 			return IDD_DMA_STATUS_INVALID_SRC_ADDR;
 		dp = sw_resolve(&vc->dst_space, local, d->dst, d->len);
-		if (sw_unlikely(dp == NULL))
+		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_copy_bytes(dp, sp, d->len);
 		return IDD_DMA_STATUS_SUCCESSFUL;
@@ -193,7 +196,7 @@ sw_exec(const struct sw_vchan *vc, const struct sw_desc *d, bool local)
 		if (sw_unlikely(d->len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
 		dp = sw_resolve(&vc->dst_space, local, d->dst, d->len);
-		if (sw_unlikely(dp == NULL))
+		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_fill_bytes(dp, d->src, d->len);
 		return IDD_DMA_STATUS_SUCCESSFUL;
@@ -222,13 +225,15 @@ static inline __attribute__((always_inline)) void
 sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 {
 	const struct sw_desc *ring = vc->ring;
-	const uint16_t mask = vc->mask;
-	uint8_t state = vc->fence_state;
+	const unsigned int mask = vc->mask;
+	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
 
-	for (uint16_t i = from; i != to; i++) {
+	/* A native-width counter: ring positions are taken modulo 2^16 only
+	 * where they are stored or masked. */
+	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
 		const struct sw_desc *d = &ring[i & mask];
-		const uint8_t flags = d->flags;
+		const unsigned int flags = d->flags;
 		uint16_t st;
 
 		if (sw_unlikely(state != SW_BURST_OK) && (flags & SW_F_FENCE))
@@ -238,7 +243,7 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 		else
 			st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 		if (sw_unlikely(st != IDD_DMA_STATUS_SUCCESSFUL)) {
-			sw_record_failure(vc, d, i, st);
+			sw_record_failure(vc, d, (uint16_t)i, st);
 			failed++;
 			if (state == SW_BURST_OK)
 				state = SW_BURST_FAILED;
@@ -246,7 +251,7 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 		if (flags & SW_F_BURST_END)
 			state = SW_BURST_OK;
 	}
-	vc->fence_state = state;
+	vc->fence_state = (uint8_t)state;
 	if (sw_unlikely(failed != 0))
 		atomic_store_explicit(&vc->fin_errors,
 				      atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) +
@@ -254,7 +259,7 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 				      memory_order_relaxed);
 	/* Release: the data moved and the statuses and fin_errors written
 	 * above become visible before the new position. Pairs with the acquire
-	 * loads of finished in sw_completion.c and sw_ops.c. */
+	 * loads of finished in sw_completion.c, sw_ops.c and sw_vchan.c. */
 	atomic_store_explicit(&vc->finished, to, memory_order_release);
 }
 
