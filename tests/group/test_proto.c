@@ -205,6 +205,8 @@ misbehaving_peers(void **state)
 		struct cmsghdr *cm;
 		int passed = 0; /* stdin */
 
+		memset(&ctrl, 0, sizeof(ctrl));
+
 		raw_challenge(fd, &ch);
 		len = wire_encode(&j, buf, sizeof(buf));
 		iov.iov_base = buf;
