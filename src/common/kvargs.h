@@ -14,7 +14,8 @@
  *     space, ',' and '=' (0x21..0x7e): nothing is trimmed, and whitespace
  *     anywhere (around keys, values, commas) is refused, as are control
  *     and non-ASCII bytes;
- *   - at most KVARGS_MAX pairs, each key once.
+ *   - at most KVARGS_MAX pairs, each key once (keys and values compare
+ *     case-sensitively, byte for byte).
  * Every refusal is logged as one line that starts with the caller's context
  * (the device name) and names the argument and the reason, and returns
  * -EINVAL; a refused parse leaves @kv empty. Log lines only print text that

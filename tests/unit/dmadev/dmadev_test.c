@@ -241,7 +241,8 @@ tu_teardown(void **state)
 	(void)state;
 	left = close_leftovers();
 	if (left != 0) {
-		print_error("teardown: %u device(s) left open\n", left);
+		print_error("teardown: closed %u device(s) left open (normal after a failed "
+			    "assertion; a bug in the test otherwise)\n", left);
 		return -1;
 	}
 	return 0;
