@@ -299,6 +299,8 @@ ctl_main(void *arg)
 static void
 ctl_stop_at_exit(void)
 {
+	/* No more window events: the memory layer may outlive us at exit. */
+	win_listen_stop();
 	pthread_mutex_lock(&start_lock);
 	if (!ctl.started || ctl.owner_pid != getpid()) {
 		pthread_mutex_unlock(&start_lock);

@@ -22,6 +22,9 @@ void conn_forget_all(void);
 /* control.c: the epoll instance connections register with. */
 int ctl_epoll_fd(void);
 
+/* windows.c: stop hearing of our windows (exit). */
+void win_listen_stop(void);
+
 /* group.c: close every group of this process (exit). */
 void group_shutdown_all(void);
 /* group.c: forked child: drop the parent's groups without touching their

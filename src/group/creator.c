@@ -276,6 +276,7 @@ on_ready(struct conn *c)
 		wm.u.window.owner_slot = nm->slot;
 		wm.u.window.base = w->base;
 		wm.u.window.len = w->len;
+		wm.u.window.offset = w->offset;
 		wm.u.window.perms = w->perms;
 		creator_broadcast(g, &wm, w->fd, nm);
 	}

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "group/control_loop.h"
 #include "group/group_internal.h"
+#include "mem/window_table.h"
 
 struct group *all_groups;
 static struct gdev *all_devs;
@@ -37,6 +38,22 @@ gdev_get(int16_t dev_id, bool create)
 	d->next = all_devs;
 	all_devs = d;
 	return d;
+}
+
+/* A device goes: its handler table, and the window tables that retired
+ * handlers still held (the device's vchans are gone with it). */
+static void
+gdev_free(struct gdev *d)
+{
+	for (unsigned int i = 0; i < 65536 / HCHUNK; i++) {
+		if (d->chunks[i] == NULL)
+			continue;
+		for (unsigned int j = 0; j < HCHUNK; j++)
+			if (d->chunks[i][j].space != NULL)
+				mem_wt_destroy(d->chunks[i][j].space);
+		free(d->chunks[i]);
+	}
+	free(d);
 }
 
 static struct hent *
@@ -107,6 +124,11 @@ handler_retire(struct gdev *d, uint16_t h)
 	e->g = NULL;
 	d->nb_live--;
 	e->state = e->refs > 0 ? H_RETIRED : H_FREE;
+	if (e->state == H_FREE && e->space != NULL) {
+		/* Nobody holds it: the (already emptied) table can go. */
+		mem_wt_destroy(e->space);
+		e->space = NULL;
+	}
 	if (d->retire_fn != NULL) {
 		struct retire_work *r = calloc(1, sizeof(*r));
 
@@ -124,18 +146,30 @@ handler_retire(struct gdev *d, uint16_t h)
 int
 member_assign_handler(struct group *g, struct member *m)
 {
+	struct hent *e;
+
 	if (m->handler != 0)
 		return 0;
+	if (!m->is_self && m->space == NULL) {
+		m->space = win_space_new(g, m);
+		if (m->space == NULL)
+			return -ENOMEM;
+	}
 	m->handler = handler_alloc(g->dev, g, m->slot);
 	if (m->handler == 0) {
 		IDD_LOG(ERR, "group %d: dev %d has no free handler", g->group_id, g->dev_id);
 		return -ENOSPC;
 	}
+	/* From now on the handler entry owns the table: it outlives the
+	 * member while a vchan still holds the handler. */
+	e = hent_get(g->dev, m->handler, false);
+	if (e != NULL) /* always: handler_alloc() made it */
+		e->space = m->space;
 	return 0;
 }
 
 int
-group_handler_acquire(int16_t dev_id, uint16_t handler)
+group_handler_acquire(int16_t dev_id, uint16_t handler, struct mem_wt **space)
 {
 	struct hent *e = NULL;
 	struct gdev *d;
@@ -147,6 +181,8 @@ group_handler_acquire(int16_t dev_id, uint16_t handler)
 		e = hent_get(d, handler, false);
 	if (e != NULL && e->state == H_LIVE && e->refs < UINT32_MAX) {
 		e->refs++;
+		if (space != NULL)
+			*space = e->space;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&ctl_lock);
@@ -159,6 +195,7 @@ group_handler_acquire(int16_t dev_id, uint16_t handler)
 void
 group_handler_release(int16_t dev_id, uint16_t handler)
 {
+	struct mem_wt *gone = NULL;
 	struct hent *e = NULL;
 	struct gdev *d;
 
@@ -168,10 +205,16 @@ group_handler_release(int16_t dev_id, uint16_t handler)
 		e = hent_get(d, handler, false);
 	if (e != NULL && e->state != H_FREE && e->refs > 0) {
 		e->refs--;
-		if (e->refs == 0 && e->state == H_RETIRED)
+		if (e->refs == 0 && e->state == H_RETIRED) {
 			e->state = H_FREE;
+			gone = e->space;
+			e->space = NULL;
+		}
 	}
 	pthread_mutex_unlock(&ctl_lock);
+	/* Outside the lock: destroying waits for a grace period. */
+	if (gone != NULL)
+		mem_wt_destroy(gone);
 }
 
 void
@@ -423,6 +466,8 @@ member_remove(struct group *g, struct member *m, bool notify)
 	dir_remove_owner(g, m->slot);
 	if (m->handler != 0)
 		handler_retire(g->dev, m->handler);
+	if (m->handler == 0 && m->space != NULL)
+		mem_wt_destroy(m->space); /* never handed to a handler */
 	g->m[m->slot] = NULL;
 	if (m->conn != NULL) {
 		m->conn->owner = NULL;
@@ -585,6 +630,10 @@ group_create(int16_t dev_id, const unsigned char domain_id[16], const unsigned c
 	if (group_id == NULL || domain_id == NULL || token == NULL)
 		return -EINVAL;
 	ret = auth_init();
+	if (ret == 0)
+		ret = ctl_start();
+	if (ret == 0)
+		ret = win_listen_start();
 	if (ret != 0)
 		return ret;
 	ret = ctl_call(&r.req);
@@ -651,6 +700,10 @@ group_join(int16_t dev_id, const unsigned char domain_id[16], const unsigned cha
 		return -ENOENT;
 	}
 	ret = auth_init();
+	if (ret == 0)
+		ret = ctl_start();
+	if (ret == 0)
+		ret = win_listen_start();
 	if (ret != 0)
 		return ret;
 	return ctl_call(&r.req);
@@ -880,9 +933,7 @@ group_dev_close(int16_t dev_id)
 	for (pp = &all_devs; (d = *pp) != NULL; pp = &d->next) {
 		if (d->dev_id == dev_id) {
 			*pp = d->next;
-			for (unsigned int i = 0; i < 65536 / HCHUNK; i++)
-				free(d->chunks[i]);
-			free(d);
+			gdev_free(d);
 			break;
 		}
 	}
@@ -903,10 +954,9 @@ group_shutdown_all(void)
 		struct gdev *d = all_devs;
 
 		all_devs = d->next;
-		for (unsigned int i = 0; i < 65536 / HCHUNK; i++)
-			free(d->chunks[i]);
-		free(d);
+		gdev_free(d);
 	}
+	win_shutdown();
 }
 
 void
@@ -920,4 +970,5 @@ group_forget_all(void)
 	all_groups = NULL;
 	all_devs = NULL;
 	queued_events = NULL;
+	win_forget();
 }

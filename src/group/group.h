@@ -55,7 +55,12 @@ void group_dev_close(int16_t dev_id);
  * device closed), so the handler is not reused meanwhile.
  *
  * group_handler_acquire(): take a reference on a live handler of @dev_id;
- * returns 0, or -EINVAL if it does not name a present member.
+ * returns 0, or -EINVAL if it does not name a present member. *@space (if
+ * not NULL) receives the member's window table (mem/window_table.h), in
+ * which its windows are mapped here, or NULL when the handler names our own
+ * domain (then use mem_local_table()). The table stays valid until the
+ * reference is released; after the member departs it is empty, so
+ * translations fail (and the data plane reports an invalid address).
  * group_handler_release(): drop it. A retired handler (member gone) with
  * no reference left becomes free.
  * group_set_retire_hook(): @fn(dev_id, handler, arg) runs on the control
@@ -67,7 +72,8 @@ void group_dev_close(int16_t dev_id);
  */
 typedef void (*group_retire_fn)(int16_t dev_id, uint16_t handler, void *arg);
 
-int group_handler_acquire(int16_t dev_id, uint16_t handler);
+struct mem_wt;
+int group_handler_acquire(int16_t dev_id, uint16_t handler, struct mem_wt **space);
 void group_handler_release(int16_t dev_id, uint16_t handler);
 void group_set_retire_hook(int16_t dev_id, group_retire_fn fn, void *arg);
 

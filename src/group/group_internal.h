@@ -40,11 +40,16 @@ enum hstate {
 	H_RETIRED,  /* member gone, still referenced by the data plane */
 };
 
+struct mem_wt;
+
 struct hent {
 	uint8_t state;
 	uint32_t refs;
 	struct group *g;  /* H_LIVE only */
 	uint16_t slot;
+	struct mem_wt *space; /* the member's window table (NULL: our own
+			       * domain); owned here once the handler exists,
+			       * destroyed when the handler becomes free */
 };
 
 #define HCHUNK 256
@@ -63,10 +68,9 @@ struct gdev {
 
 struct window {
 	struct window *next;
-	uint64_t base, len;
+	uint64_t base, len, offset;
 	uint32_t perms;
-	int fd;                     /* owned; -1 for our own windows */
-	void *import;               /* what the window table gave back */
+	int fd;                     /* creator: kept to relay; joiner: -1 */
 };
 
 struct member {
@@ -78,6 +82,8 @@ struct member {
 	uint16_t handler;           /* 0 until assigned */
 	struct conn *conn;          /* creator's side: link to this joiner */
 	struct window *windows;
+	struct mem_wt *space;       /* remote members: their windows, mapped
+				     * here; handed to the handler entry */
 };
 
 struct dir_entry {
@@ -112,6 +118,7 @@ struct group {
 	void *ext_arg;
 	struct conn *listen;        /* creator */
 	struct conn *link;          /* joiner */
+	bool own_sent;              /* joiner: our windows went to the creator */
 	struct dir_entry *dir;
 	unsigned int nb_dir;
 	struct dir_wait *waits;
@@ -163,6 +170,11 @@ void dir_creator_request(struct group *g, struct member *from, const struct wire
 void dir_joiner_result(struct group *g, const struct wire_msg *m);
 
 /* windows.c */
+struct mem_wt *win_space_new(struct group *g, struct member *m);
+int win_listen_start(void);
+void win_listen_stop(void);
+void win_shutdown(void);
+void win_forget(void);
 int win_add(struct group *g, struct member *m, const struct wire_window *w, int fd);
 void win_remove(struct group *g, struct member *m, uint64_t base);
 void win_free_member(struct group *g, struct member *m);

@@ -207,11 +207,15 @@ on_welcome(struct group *g, struct conn *c, const struct wire_welcome *w)
 	self.uid = (uint32_t)geteuid();
 	memcpy(self.domain, g->self_domain, WIRE_UUID_LEN);
 	m = member_new(g, w->slot, &self);
-	if (m == NULL || member_assign_handler(g, m) != 0) {
+	if (m == NULL) {
 		joiner_fail(g, -ENOMEM);
 		return;
 	}
 	m->is_self = true;
+	if (member_assign_handler(g, m) != 0) {
+		joiner_fail(g, -ENOMEM);
+		return;
+	}
 	m->active = true;
 	g->self_slot = w->slot;
 	c->state = L_SYNCING;
@@ -316,6 +320,7 @@ link_msg(struct conn *c, const struct wire_msg *m, int fd)
 				break;
 			/* Only now, with the creator verified, do our windows go. */
 			win_send_all(g, g->m[g->self_slot], c);
+			g->own_sent = true;
 			memset(&out, 0, sizeof(out));
 			out.type = WIRE_READY;
 			c->state = L_WAIT_ACTIVE;

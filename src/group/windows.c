@@ -1,28 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Windows travelling with membership. Each member's windows are kept on its
- * member entry, with the fd that came by SCM_RIGHTS; the creator relays
- * them (creator.c), and every member sends its own after the creator has
- * proved itself (joiner.c).
+ * Windows travelling with membership.
  *
- * Open (waits for the memory layer's headers, src/mem/): importing a
- * received window into that member's address space (window table), and
- * sending our own windows: win_send_all() for ourselves sends nothing yet,
- * and win_add() keeps the fd without mapping it.
+ * Our own windows: the memory layer tells us of every window that appears
+ * or goes (mem_local_listen()); we keep one exported fd per window and
+ * offer it to every group we are in: the creator broadcasts it to its
+ * members, a joiner sends it to its creator (once the creator has proved it
+ * knows the token; joiner.c), which relays it. Removals travel the same way.
+ *
+ * Peers' windows: each remote member has a window table (its address
+ * space, mem/window_table.h), in which every window it offers is imported
+ * (mapped here). The creator also keeps each window's fd, to relay it to
+ * members that join later; a joiner closes the fd once the window is
+ * mapped. The table belongs to the member's handler entry (group.c): when
+ * the member departs, its windows are removed at once (translation then
+ * fails, and the unmapping waits for a grace period, so an engine inside a
+ * read-side section is never left with a dangling mapping), while the empty
+ * table lives on until the data plane releases the handler.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "group/group_internal.h"
+#include "mem/mem_local.h"
+#include "mem/window_table.h"
+
+_Static_assert(WIRE_PERM_READ == IDD_MEM_PEER_READ && WIRE_PERM_WRITE == IDD_MEM_PEER_WRITE,
+	       "window permissions travel with the public values");
+
+/* One of our windows, with the fd we send for it. */
+struct own_window {
+	struct own_window *next;
+	struct mem_window_desc d;
+	int fd;
+};
+
+static struct own_window *own;   /* under ctl_lock */
+
+static pthread_mutex_t listen_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool listening;
+
+/* ---- peers' windows ---- */
+
+struct mem_wt *
+win_space_new(struct group *g, struct member *m)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "g%d.d%d.s%u", g->group_id, g->dev_id, m->slot);
+	return mem_wt_create(name);
+}
 
 int
 win_add(struct group *g, struct member *m, const struct wire_window *w, int fd)
 {
 	struct window *x;
+	int ret;
 
-	(void)g;
 	for (x = m->windows; x != NULL; x = x->next) {
 		/* Overlapping windows of one owner would make translation
 		 * ambiguous. */
@@ -36,18 +74,47 @@ win_add(struct group *g, struct member *m, const struct wire_window *w, int fd)
 		close(fd);
 		return -ENOMEM;
 	}
+	if (m->space == NULL && !m->is_self)
+		m->space = win_space_new(g, m);
+	if (m->space == NULL) {
+		close(fd);
+		free(x);
+		return -ENOMEM;
+	}
+	{
+		/* Checks the seals and the size before mapping: a peer cannot
+		 * make us map a file it could shrink under us. */
+		ret = mem_wt_import(m->space, fd, w->offset, w->base, w->len, w->perms, NULL);
+		if (ret != 0) {
+			IDD_LOG(ERR, "group %d: window 0x%llx+%llu of slot %u refused: %s",
+				g->group_id, (unsigned long long)w->base,
+				(unsigned long long)w->len, m->slot, strerror(-ret));
+			close(fd);
+			free(x);
+			return ret;
+		}
+	}
 	x->base = w->base;
 	x->len = w->len;
+	x->offset = w->offset;
 	x->perms = w->perms;
-	x->fd = fd;
+	/* Only the creator relays: a joiner needs no fd once it is mapped. */
+	if (g->creator) {
+		x->fd = fd;
+	} else {
+		close(fd);
+		x->fd = -1;
+	}
 	x->next = m->windows;
 	m->windows = x;
 	return 0;
 }
 
 static void
-win_free(struct window *x)
+win_free(struct member *m, struct window *x)
 {
+	if (m->space != NULL)
+		mem_wt_remove(m->space, x->base);
 	if (x->fd >= 0)
 		close(x->fd);
 	free(x);
@@ -62,7 +129,7 @@ win_remove(struct group *g, struct member *m, uint64_t base)
 
 		if (x->base == base) {
 			*pp = x->next;
-			win_free(x);
+			win_free(m, x);
 			return;
 		}
 	}
@@ -72,27 +139,200 @@ void
 win_free_member(struct group *g, struct member *m)
 {
 	(void)g;
+	/* Data-plane hook: the handler's retire hook (group.h) runs after
+	 * this, on the control thread; engines translating under a read-side
+	 * section stay safe meanwhile, since the unmapping waits for a grace
+	 * period. */
 	while (m->windows != NULL) {
 		struct window *x = m->windows;
 
 		m->windows = x->next;
-		win_free(x);
+		win_free(m, x);
 	}
+}
+
+static void
+window_msg(struct wire_msg *msg, uint16_t slot, uint64_t base, uint64_t len, uint64_t offset,
+	   uint32_t perms)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->type = WIRE_WINDOW_ADD;
+	msg->u.window.owner_slot = slot;
+	msg->u.window.base = base;
+	msg->u.window.len = len;
+	msg->u.window.offset = offset;
+	msg->u.window.perms = perms;
 }
 
 void
 win_send_all(struct group *g, const struct member *m, struct conn *c)
 {
-	(void)g;
-	for (const struct window *x = m->windows; x != NULL; x = x->next) {
-		struct wire_msg msg = {.type = WIRE_WINDOW_ADD};
+	struct wire_msg msg;
 
+	(void)g;
+	if (m->is_self) {
+		for (const struct own_window *o = own; o != NULL; o = o->next) {
+			window_msg(&msg, m->slot, o->d.base, o->d.len, o->d.offset, o->d.perms);
+			conn_send(c, &msg, o->fd);
+		}
+		return;
+	}
+	for (const struct window *x = m->windows; x != NULL; x = x->next) {
 		if (x->fd < 0)
 			continue;
-		msg.u.window.owner_slot = m->slot;
-		msg.u.window.base = x->base;
-		msg.u.window.len = x->len;
-		msg.u.window.perms = x->perms;
+		window_msg(&msg, m->slot, x->base, x->len, x->offset, x->perms);
 		conn_send(c, &msg, x->fd);
 	}
+}
+
+/* ---- our own windows ---- */
+
+/* Offer (or withdraw) one of our windows in every group we are in. */
+static void
+announce(const struct own_window *o, bool added)
+{
+	struct wire_msg msg;
+
+	for (struct group *g = all_groups; g != NULL; g = g->next) {
+		if (added) {
+			window_msg(&msg, g->self_slot, o->d.base, o->d.len, o->d.offset,
+				   o->d.perms);
+		} else {
+			memset(&msg, 0, sizeof(msg));
+			msg.type = WIRE_WINDOW_REMOVE;
+			msg.u.window_remove.owner_slot = g->self_slot;
+			msg.u.window_remove.base = o->d.base;
+		}
+		if (g->creator)
+			creator_broadcast(g, &msg, added ? o->fd : -1, NULL);
+		else if (g->own_sent && g->link != NULL)
+			conn_send(g->link, &msg, added ? o->fd : -1);
+		/* A joiner that has not sent its windows yet sends the whole
+		 * current list when it does (joiner.c). */
+	}
+}
+
+static void
+own_apply(const struct mem_window_desc *d, bool added)
+{
+	struct own_window **pp, *o;
+	int fd;
+
+	for (pp = &own; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->d.id == d->id)
+			break;
+	if (!added) {
+		o = *pp;
+		if (o == NULL)
+			return; /* never seen: nothing to withdraw */
+		*pp = o->next;
+		announce(o, false);
+		close(o->fd);
+		free(o);
+		return;
+	}
+	if (*pp != NULL)
+		return; /* replay and queue both told us */
+	fd = mem_local_export_fd(d->id);
+	if (fd < 0)
+		return; /* gone already: its removal follows */
+	o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		IDD_LOG(ERR, "group: window 0x%llx not offered to peers: out of memory",
+			(unsigned long long)d->base);
+		close(fd);
+		return;
+	}
+	o->d = *d;
+	o->fd = fd;
+	o->next = own;
+	own = o;
+	announce(o, true);
+}
+
+struct own_work {
+	struct ctl_work w;
+	struct mem_window_desc d;
+	bool added;
+};
+
+static void
+own_work_run(struct ctl_work *w)
+{
+	struct own_work *ow = (struct own_work *)w;
+
+	pthread_mutex_lock(&ctl_lock);
+	own_apply(&ow->d, ow->added);
+	pthread_mutex_unlock(&ctl_lock);
+	free(ow);
+}
+
+/* The memory layer's listener: runs on whichever thread changed a window,
+ * with no lock of ours held. Hand the change to the control thread, in
+ * order (the work queue is FIFO). */
+static void
+on_window(void *ctx, const struct mem_window_desc *d, int added)
+{
+	struct own_work *ow = calloc(1, sizeof(*ow));
+
+	(void)ctx;
+	if (ow == NULL) {
+		IDD_LOG(ERR, "group: window change 0x%llx lost: out of memory",
+			(unsigned long long)d->base);
+		return;
+	}
+	ow->w.fn = own_work_run;
+	ow->d = *d;
+	ow->added = added != 0;
+	pthread_mutex_lock(&ctl_lock);
+	ctl_post(&ow->w);
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+int
+win_listen_start(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&listen_lock);
+	if (!listening) {
+		ret = mem_local_listen(on_window, NULL);
+		listening = ret == 0;
+	}
+	pthread_mutex_unlock(&listen_lock);
+	return ret;
+}
+
+void
+win_listen_stop(void)
+{
+	pthread_mutex_lock(&listen_lock);
+	if (listening)
+		mem_local_unlisten(on_window, NULL);
+	listening = false;
+	pthread_mutex_unlock(&listen_lock);
+}
+
+void
+win_shutdown(void)
+{
+	while (own != NULL) {
+		struct own_window *o = own;
+
+		own = o->next;
+		close(o->fd);
+		free(o);
+	}
+}
+
+void
+win_forget(void)
+{
+	/* Forked child: the memory layer forgot its listeners, and the
+	 * parent's windows are not ours. */
+	pthread_mutex_init(&listen_lock, NULL);
+	listening = false;
+	for (struct own_window *o = own; o != NULL; o = o->next)
+		close(o->fd);
+	own = NULL;
 }

@@ -17,7 +17,7 @@
 #define JOIN_LEN (WIRE_UUID_LEN + WIRE_NONCE_LEN + WIRE_MAC_LEN)
 #define WELCOME_MIN (WIRE_MAC_LEN + 2 + 2)
 #define LEFT_LEN (2 + WIRE_UUID_LEN)
-#define WINDOW_LEN (2 + 2 + 4 + 8 + 8) /* slot, pad, perms, base, len */
+#define WINDOW_LEN (2 + 2 + 4 + 8 + 8 + 8) /* slot, pad, perms, base, len, offset */
 #define WINDOW_REMOVE_LEN (2 + 2 + 8)
 #define DIR_PUBLISH_MIN (4 + 8 + 8 + 1)
 #define DIR_UNPUBLISH_MIN (4 + 1)
@@ -161,7 +161,8 @@ static int
 window_ok(const struct wire_window *w)
 {
 	return w->owner_slot < WIRE_MAX_MEMBERS && w->perms != 0 &&
-	       (w->perms & ~WIRE_PERM_ALL) == 0 && w->len != 0 && w->base + w->len > w->base;
+	       (w->perms & ~WIRE_PERM_ALL) == 0 && w->len != 0 && w->base + w->len > w->base &&
+	       w->offset + w->len > w->offset;
 }
 
 static int
@@ -265,6 +266,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 		put_u32(&c, m->u.window.perms);
 		put_u64(&c, m->u.window.base);
 		put_u64(&c, m->u.window.len);
+		put_u64(&c, m->u.window.offset);
 		break;
 	case WIRE_WINDOW_REMOVE:
 		if (m->u.window_remove.owner_slot >= WIRE_MAX_MEMBERS)
@@ -528,6 +530,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m, const char **why
 		m->u.window.perms = get_u32(&c, &bad);
 		m->u.window.base = get_u64(&c, &bad);
 		m->u.window.len = get_u64(&c, &bad);
+		m->u.window.offset = get_u64(&c, &bad);
 		if (!window_ok(&m->u.window))
 			REFUSE("window-add: bad slot, permissions or range");
 		break;

@@ -117,6 +117,7 @@ struct wire_window {
 	uint32_t perms;        /* WIRE_PERM_* bits, at least one */
 	uint64_t base;         /* owner's virtual address */
 	uint64_t len;          /* > 0, base + len does not overflow */
+	uint64_t offset;       /* of base in the fd; offset + len does not overflow */
 };
 
 struct wire_window_remove {

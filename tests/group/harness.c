@@ -12,7 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <idd/idd_mem.h>
+
 #include "group/group.h"
+#include "mem/heap.h"
+#include "mem/window_table.h"
 #include "harness.h"
 
 static char runtime_dir[256];
@@ -163,6 +167,48 @@ wait_members(int16_t dev, int16_t gid, int n, int timeout_ms)
 	}
 }
 
+int
+peek_u64(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t addr, uint64_t *val)
+{
+	struct mem_wt_cache cache;
+	struct mem_wt *space = NULL;
+	uint16_t h;
+	void *p;
+	int ret;
+
+	ret = group_handler_get(dev, gid, domain, &h);
+	if (ret != 0)
+		return ret;
+	ret = group_handler_acquire(dev, h, &space);
+	if (ret != 0)
+		return -ENOENT;
+	if (space == NULL)
+		space = mem_local_table();
+	mem_wt_cache_init(&cache);
+	mem_rcu_read_lock();
+	p = mem_wt_translate(space, &cache, addr, sizeof(*val), MEM_ACCESS_READ);
+	if (p != NULL)
+		memcpy(val, p, sizeof(*val));
+	mem_rcu_read_unlock();
+	group_handler_release(dev, h);
+	return p != NULL ? 0 : -EFAULT;
+}
+
+int
+peek_wait(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t addr, int want,
+	  uint64_t *val, int timeout_ms)
+{
+	uint64_t end = now_us() + (uint64_t)timeout_ms * 1000u;
+	int ret;
+
+	for (;;) {
+		ret = peek_u64(dev, gid, domain, addr, val);
+		if (ret == want || now_us() > end)
+			return ret;
+		usleep(1000);
+	}
+}
+
 /* ---- agent side ---- */
 
 static void
@@ -265,6 +311,27 @@ agent_loop(void)
 						(int16_t)d, (int16_t)g, a1,
 						(void *)(uintptr_t)strtoull(a2, NULL, 0),
 						strtoull(a3, NULL, 0)));
+		} else if (strcmp(cmd, "alloc") == 0) {
+			/* alloc 0 0 LEN BYTE: a window filled with BYTE */
+			size_t len = strtoull(a1, NULL, 0);
+			void *p = idd_mem_alloc(len, IDD_MEM_PEER_RW);
+
+			if (p != NULL)
+				memset(p, (int)strtol(a2, NULL, 0), len);
+			reply("ret %d %llu", p != NULL ? 0 : -errno,
+			      (unsigned long long)(uintptr_t)p);
+		} else if (strcmp(cmd, "free") == 0) {
+			reply("ret %d", idd_mem_free((void *)(uintptr_t)strtoull(a1, NULL, 0)));
+		} else if (strcmp(cmd, "peek") == 0) {
+			/* peek D G DOM ADDR WANT TIMEOUT (a4 read below) */
+			uint64_t v = 0;
+			int ret;
+
+			sscanf(line, "%*s %*d %*d %*s %*s %*s %127s", a4);
+			hex_uuid(a1, dom);
+			ret = peek_wait((int16_t)d, (int16_t)g, dom, strtoull(a2, NULL, 0), atoi(a3),
+					&v, atoi(a4));
+			reply("ret %d %llu", ret, (unsigned long long)v);
 		} else if (strcmp(cmd, "unpublish") == 0) {
 			reply("ret %d", idd_dma_group_buffer_unpublish((int16_t)d, (int16_t)g, a1));
 		} else if (strcmp(cmd, "lookup") == 0) {

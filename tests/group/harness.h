@@ -70,6 +70,15 @@ void events_ext_cb(int16_t dev_id, int16_t group_id, const unsigned char domain_
 uint64_t events_wait(int ev, const unsigned char *domain, int group_id, int timeout_ms);
 void events_clear(void);
 
+/* Read 8 bytes at @addr of member @domain's address space through the
+ * window table its handler names on @dev (what an engine does). Returns 0,
+ * -ENOENT (no such member), or -EFAULT (no window holds the address). */
+int peek_u64(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t addr,
+	     uint64_t *val);
+/* Poll peek_u64 until it returns @want (0 or an error), or timeout. */
+int peek_wait(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t addr, int want,
+	      uint64_t *val, int timeout_ms);
+
 /* Poll until the device sees @n members in the group (or timeout). */
 int wait_members(int16_t dev, int16_t gid, int n, int timeout_ms);
 

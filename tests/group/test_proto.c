@@ -438,12 +438,12 @@ handler_retirement(void **state)
 	assert_int_equal(group_handler_state(0, h1), 1);
 
 	/* A vchan holds it; the member leaves: retired, not free. */
-	assert_int_equal(group_handler_acquire(0, h1), 0);
+	assert_int_equal(group_handler_acquire(0, h1, NULL), 0);
 	assert_int_equal(group_leave(1, gid), 0);
 	assert_int_equal(wait_members(0, gid, 1, 1000), 1);
 	assert_int_equal(group_handler_state(0, h1), 2);
-	assert_int_equal(group_handler_acquire(0, h1), -EINVAL);
-	assert_int_equal(group_handler_acquire(0, 0), -EINVAL);
+	assert_int_equal(group_handler_acquire(0, h1, NULL), -EINVAL);
+	assert_int_equal(group_handler_acquire(0, 0, NULL), -EINVAL);
 	for (int i = 0; i < 200; i++) {
 		int n;
 

@@ -74,6 +74,7 @@ sample(enum wire_type t)
 		m.u.window.perms = WIRE_PERM_READ | WIRE_PERM_WRITE;
 		m.u.window.base = 0x7f0000001000ull;
 		m.u.window.len = 1ull << 21;
+		m.u.window.offset = 1ull << 30;
 		break;
 	case WIRE_WINDOW_REMOVE:
 		m.u.window_remove.owner_slot = 5;
@@ -262,9 +263,16 @@ field_checks(void **state)
 		m.u.window.base = UINT64_MAX - 8;
 		assert_int_equal(wire_encode(&m, buf, sizeof(buf)), -EINVAL);
 		m.u.window.base = 0;
+		m.u.window.offset = UINT64_MAX - 8;
+		assert_int_equal(wire_encode(&m, buf, sizeof(buf)), -EINVAL);
+		m.u.window.offset = 0;
 		len = wire_encode(&m, buf, sizeof(buf));
 		assert_true(len > 0);
 		memset(buf + WIRE_HDR_LEN + 8, 0xff, 8); /* base = ~0 */
+		assert_int_equal(wire_decode(buf, (size_t)len, &out, &why), -EBADMSG);
+		memset(buf + WIRE_HDR_LEN + 8, 0, 8);
+		assert_int_equal(wire_decode(buf, (size_t)len, &out, &why), 0);
+		memset(buf + WIRE_HDR_LEN + 24, 0xff, 8); /* offset = ~0 */
 		assert_int_equal(wire_decode(buf, (size_t)len, &out, &why), -EBADMSG);
 	}
 	/* window-remove: slot, padding */
