@@ -33,12 +33,19 @@ test_before_any_device(void **state)
 	assert_refused(idd_dma_dev_max(0), -EINVAL, NULL);
 	assert_refused(idd_dma_dev_max((size_t)INT16_MAX + 1), -EINVAL, NULL);
 	assert_refused(idd_dma_dev_max(SIZE_MAX), -EINVAL, NULL);
-	/* In range, and may be changed until the first device is created; a
-	 * create refused for its name does not create the table. */
+	/* In range, and may be changed until the first device is created
+	 * ("Only possible before the first device is created"): a refused
+	 * create creates no device, so it does not end that period. */
 	assert_errno(idd_dma_dev_max(INT16_MAX), 0);
 	assert_errno(idd_dma_dev_max(1), 0);
 	assert_refused(idd_dma_dev_create(NULL, tu_args), -EINVAL, NULL);
 	assert_refused(idd_dma_dev_create("", tu_args), -EINVAL, NULL);
+	/* (The same value before and after, so that the next test finds
+	 * SLOTS slots even where this check fails.) */
+	assert_errno(idd_dma_dev_max(SLOTS), 0);
+	assert_refused(idd_dma_dev_create("max_a", "bogus_key=1"), -EINVAL, "max_a");
+	assert_refused(idd_dma_dev_create("max_a", "driver=nosuch"), -ENODEV, "max_a");
+	assert_int_equal(idd_dma_count_avail(), 0);
 	assert_errno(idd_dma_dev_max(SLOTS), 0);
 }
 
