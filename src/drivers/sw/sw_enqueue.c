@@ -144,7 +144,6 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 	d->src = src;
 	d->dst = dst;
 	d->len = length;
-	d->sge_end = vc->sge_head;
 	d->op = SW_OP_COPY;
 	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
 	return sw_enq_finish(sd, vc, head, flags);
@@ -169,7 +168,6 @@ sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 	d->src = pattern;
 	d->dst = dst;
 	d->len = length;
-	d->sge_end = vc->sge_head;
 	d->op = SW_OP_FILL;
 	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
 	return sw_enq_finish(sd, vc, head, flags);
@@ -193,7 +191,6 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	       const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
 {
 	struct sw_dev *sd = dev_private;
-	uint32_t need = (uint32_t)nb_src + nb_dst;
 	uint64_t src_total, dst_total;
 	struct sw_vchan *vc;
 	struct sw_desc *d;
@@ -211,19 +208,18 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	}
 	vc = &sd->vchans[vchan];
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
-	if (sw_unlikely(sw_ring_full(vc, head) ||
-			vc->sge_head - vc->sge_tail + need > vc->sge_mask + 1))
+	/* A free slot implies room in the sge FIFO (see SW_SGE_PER_DESC). */
+	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_copy_sg_full(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
 	pos = vc->sge_head;
 	src_total = sw_sge_push(vc, pos, src, nb_src);
 	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);
-	vc->sge_head = pos + need;
+	vc->sge_head = pos + nb_src + nb_dst;
 
 	d = &vc->ring[head & vc->mask];
 	d->src = pos;
 	d->dst = nb_src | (uint32_t)nb_dst << 16;
 	d->len = 0;
-	d->sge_end = vc->sge_head;
 	d->op = SW_OP_COPY_SG;
 	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
 	if (src_total == 0 || src_total != dst_total)

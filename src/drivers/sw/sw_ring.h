@@ -42,11 +42,14 @@
 #define SW_MAX_VCHANS 64
 #define SW_MIN_DESC 32
 #define SW_MAX_DESC 16384
-#define SW_MAX_SGES 32
-/* Scatter-gather entries per ring slot: copy_sg lists are copied into a
- * per-vchan FIFO of this many entries per descriptor, so a full ring of
- * copy_sg operations with two entries per side still fits. */
-#define SW_SGE_PER_DESC 4
+#define SW_MAX_SGES 16
+/* Scatter-gather entries per ring slot. copy_sg lists are copied into a
+ * per-vchan FIFO that is freed in step with the ring, and sized for the
+ * worst case, so that a free ring slot always has room for the largest
+ * lists: burst_capacity() then holds for copy_sg as for copy. 16 entries
+ * per side (what DMA hardware typically offers) keep this at 512 bytes
+ * per slot; the FIFO's pages are not touched until copy_sg uses them. */
+#define SW_SGE_PER_DESC (2 * SW_MAX_SGES)
 
 enum sw_opcode {
 	SW_OP_COPY,
@@ -67,11 +70,10 @@ struct sw_desc {
 	uint64_t src;
 	/* copy, fill: destination; copy_sg: nb_src | nb_dst << 16. */
 	uint64_t dst;
-	uint32_t len;     /* copy, fill: bytes */
-	uint32_t sge_end; /* sge ring position after this op: frees its entries */
-	uint8_t op;       /* enum sw_opcode */
-	uint8_t flags;    /* SW_F_* */
-	uint8_t pad[6];
+	uint32_t len;  /* copy, fill: bytes */
+	uint8_t op;    /* enum sw_opcode */
+	uint8_t flags; /* SW_F_* */
+	uint8_t pad[10];
 };
 _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
 
@@ -92,7 +94,7 @@ struct sw_vchan {
 	/* Written by vchan setup and start/stop only; read by both sides. */
 	_Alignas(SW_CACHE_LINE) struct sw_desc *ring;
 	uint16_t *status;         /* per slot, see the file comment */
-	struct idd_dma_sge *sges; /* copy_sg lists, a FIFO of sge_mask + 1 */
+	struct idd_dma_sge *sges; /* copy_sg lists: a FIFO of sge_mask + 1 entries */
 	uint32_t sge_mask;
 	uint16_t nb_desc;
 	uint16_t mask;
@@ -106,8 +108,7 @@ struct sw_vchan {
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t head;
 	_Atomic uint16_t collected;
 	uint32_t coll_errors; /* failures reported so far (wraps) */
-	uint32_t sge_head;    /* next free sge ring position */
-	uint32_t sge_tail;    /* oldest sge ring position still needed */
+	uint32_t sge_head;    /* next free sge FIFO position */
 	_Atomic uint64_t n_submitted;
 	_Atomic uint64_t n_completed;
 	_Atomic uint64_t n_errors;
@@ -145,15 +146,12 @@ sw_count(_Atomic uint64_t *counter, uint64_t n)
 			      memory_order_relaxed);
 }
 
-/* Mark @n operations from @coll as reported, and free the sge entries they
- * held. Producer only. */
+/* Mark @n operations from @coll as reported; their slots (and sge FIFO
+ * entries) are free again. Producer only. */
 static inline void
 sw_consume(struct sw_vchan *vc, uint16_t coll, uint16_t n, uint32_t errors)
 {
-	uint16_t next = (uint16_t)(coll + n);
-
-	atomic_store_explicit(&vc->collected, next, memory_order_relaxed);
-	vc->sge_tail = vc->ring[(uint16_t)(next - 1) & vc->mask].sge_end;
+	atomic_store_explicit(&vc->collected, (uint16_t)(coll + n), memory_order_relaxed);
 	sw_count(&vc->n_completed, n);
 	if (sw_unlikely(errors != 0)) {
 		vc->coll_errors += errors;

@@ -26,7 +26,6 @@ sw_vchan_reset(struct sw_vchan *vc)
 	atomic_store_explicit(&vc->fin_errors, 0, memory_order_relaxed);
 	vc->coll_errors = 0;
 	vc->sge_head = 0;
-	vc->sge_tail = 0;
 	vc->fence_state = SW_BURST_OK;
 	memset(vc->status, 0, vc->nb_desc * sizeof(*vc->status));
 	return uncollected;

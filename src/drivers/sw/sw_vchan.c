@@ -49,7 +49,8 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.ring = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.ring));
 	fresh.status = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.status));
-	fresh.sges = sw_zalloc_aligned(nb_sges * sizeof(*fresh.sges));
+	/* Not zeroed: an entry is always written before it is read. */
+	fresh.sges = aligned_alloc(SW_CACHE_LINE, nb_sges * sizeof(*fresh.sges));
 	if (fresh.ring == NULL || fresh.status == NULL || fresh.sges == NULL) {
 		sw_vchan_free(&fresh);
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: out of memory for %u descriptors",

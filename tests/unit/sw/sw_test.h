@@ -19,7 +19,7 @@
 #include <idd/idd_log.h>
 
 /* The driver's advertised max_sges (checked by test_sw_probe). */
-#define SW_TEST_MAX_SGES 32
+#define SW_TEST_MAX_SGES 16
 
 /* "inline" or "thread"; set by t_parse_engine(). */
 extern const char *t_engine;

@@ -210,16 +210,17 @@ test_copy_sg(void **state)
 	sg_case(1, 1, 1, 1);
 	sg_case(2, 1, 2, 2);
 	sg_case(2, 2, 1, 3);
-	sg_case(100, 32, 32, 4);
-	sg_case(100, 32, 1, 5);
+	sg_case(100, SW_TEST_MAX_SGES, SW_TEST_MAX_SGES, 4);
+	sg_case(100, SW_TEST_MAX_SGES, 1, 5);
 	sg_case(4097, 7, 3, 6);
 	for (unsigned int i = 0; i < 200; i++) {
 		size_t total = 1 + t_rand(&seed) % 5000;
 
-		sg_case(total, 1 + t_rand(&seed) % 32, 1 + t_rand(&seed) % 32, 100 + i);
+		sg_case(total, 1 + t_rand(&seed) % SW_TEST_MAX_SGES,
+			1 + t_rand(&seed) % SW_TEST_MAX_SGES, 100 + i);
 	}
-	sg_case(MIB + 3, 32, 5, 8);
-	sg_case(16 * MIB, 32, 32, 9);
+	sg_case(MIB + 3, SW_TEST_MAX_SGES, 5, 8);
+	sg_case(16 * MIB, SW_TEST_MAX_SGES, SW_TEST_MAX_SGES, 9);
 }
 
 static void
@@ -275,47 +276,57 @@ test_copy_sg_bad_length(void **state)
 	t_assert_same(y + 20, y0 + 20, sizeof(y) - 20, "sg beyond the copy");
 }
 
-/* The sge FIFO has 4 entries per ring slot: with 64-entry operations it
- * runs out before the ring does, answers -ENOSPC, and recovers once the
- * operations are collected. Its positions wrap many times. */
+/* copy_sg lists are copied into a FIFO that is sized so that
+ * burst_capacity() holds for copy_sg with the largest lists too; its
+ * positions wrap many times, and lists are never overwritten while their
+ * operation is still pending. */
 static void
 test_copy_sg_fifo(void **state)
 {
+	enum { N = SW_TEST_MAX_SGES, NB = 32 };
 	int16_t d2;
-	enum { N = SW_TEST_MAX_SGES };
-	struct idd_dma_sge s[N], d[N];
-	uint8_t *src = t_alloc(N * 64), *dst = t_alloc(N * 64);
-	enum idd_dma_status_code st[4];
-	uint16_t last;
+	struct idd_dma_sge s[N], d[NB][N];
+	uint8_t *src = t_alloc(N * 64), *dst = t_alloc((size_t)NB * N * 64);
+	enum idd_dma_status_code st[NB];
+	uint16_t last, cap;
 
 	(void)state;
-	d2 = t_dev_open("sgfifo", NULL, 1, 32, 0);
+	d2 = t_dev_open("sgfifo", NULL, 1, NB, 0);
 	for (unsigned int i = 0; i < N; i++) {
 		s[i].addr = T_IOVA(src + i * 64);
 		s[i].length = 64;
-		d[i].addr = T_IOVA(dst + (N - 1 - i) * 64);
-		d[i].length = 64;
 	}
-	/* 32 slots * 4 = 128 entries: two operations of 64 fit, a third not. */
-	assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
-	assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
-	assert_int_equal(idd_dma_copy_sg(d2, 0, s, d, N, N, 0), -ENOSPC);
-	assert_int_equal(idd_dma_burst_capacity(d2, 0), 30);
-	assert_int_equal(idd_dma_submit(d2, 0), 0);
-	assert_int_equal(t_wait_status(d2, 0, 2, &last, st), 2);
-	for (unsigned int round = 0; round < 50; round++) {
+	/* Each operation of a round writes its own area, entries reversed. */
+	for (unsigned int k = 0; k < NB; k++)
+		for (unsigned int i = 0; i < N; i++) {
+			d[k][i].addr = T_IOVA(dst + ((size_t)k * N + (N - 1 - i)) * 64);
+			d[k][i].length = 64;
+		}
+	for (unsigned int round = 0; round < 40; round++) {
+		/* a partial round first shifts the FIFO positions */
+		unsigned int n = round % 3 == 0 ? 1 + round % NB : NB;
+
 		t_pattern(src, N * 64, round);
-		assert_true(idd_dma_copy_sg(d2, 0, s, d, N, N, 0) >= 0);
-		assert_true(idd_dma_copy_sg(d2, 0, s, d, 3, 3, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
-		assert_int_equal(t_wait_status(d2, 0, 2, &last, st), 2);
-		assert_int_equal(st[0], IDD_DMA_STATUS_SUCCESSFUL);
-		assert_int_equal(st[1], IDD_DMA_STATUS_SUCCESSFUL);
-		for (unsigned int i = 0; i < N; i++)
-			t_assert_same(dst + (N - 1 - i) * 64, src + i * 64, 64, "sg fifo");
+		memset(dst, 0, (size_t)NB * N * 64);
+		cap = idd_dma_burst_capacity(d2, 0);
+		assert_int_equal(cap, NB);
+		for (unsigned int k = 0; k < n; k++)
+			assert_true(idd_dma_copy_sg(d2, 0, s, d[k], N, N, 0) >= 0);
+		if (n == NB)
+			assert_int_equal(idd_dma_copy_sg(d2, 0, s, d[0], N, N, 0), -ENOSPC);
+		assert_int_equal(idd_dma_burst_capacity(d2, 0), NB - n);
+		assert_int_equal(idd_dma_submit(d2, 0), 0);
+		assert_int_equal(t_wait_status(d2, 0, n, &last, st), n);
+		for (unsigned int k = 0; k < n; k++) {
+			assert_int_equal(st[k], IDD_DMA_STATUS_SUCCESSFUL);
+			for (unsigned int i = 0; i < N; i++)
+				t_assert_same(dst + ((size_t)k * N + (N - 1 - i)) * 64,
+					      src + i * 64, 64, "sg fifo");
+		}
 	}
 	t_dev_close(d2);
 	t_free(src, N * 64);
-	t_free(dst, N * 64);
+	t_free(dst, (size_t)NB * N * 64);
 }
 
 static void

@@ -69,14 +69,15 @@ test_silent(void **state)
 	}
 	/* Scatter-gather entries are recycled too. */
 	{
-		struct idd_dma_sge ss[32], ds[32];
+		struct idd_dma_sge ss[SW_TEST_MAX_SGES], ds[SW_TEST_MAX_SGES];
 
-		for (unsigned int i = 0; i < 32; i++) {
+		for (unsigned int i = 0; i < SW_TEST_MAX_SGES; i++) {
 			ss[i] = (struct idd_dma_sge){T_IOVA(src + i * LEN), LEN};
 			ds[i] = (struct idd_dma_sge){T_IOVA(dst + i * LEN), LEN};
 		}
 		for (unsigned int r = 0; r < 100; r++) {
-			assert_int_equal(RETRY(idd_dma_copy_sg(dev, 0, ss, ds, 32, 32,
+			assert_int_equal(RETRY(idd_dma_copy_sg(dev, 0, ss, ds, SW_TEST_MAX_SGES,
+							       SW_TEST_MAX_SGES,
 							       IDD_DMA_OP_FLAG_SUBMIT)),
 					 next);
 			next++;
