@@ -238,10 +238,20 @@ dev_create_locked(const char *name, const char *args)
 int
 idd_dma_dev_create(const char *name, const char *args)
 {
+	bool first = false;
 	int ret;
 
 	pthread_mutex_lock(&dmadev_registry_lock);
+	first = devices == NULL;
 	ret = dev_create_locked(name, args);
+	if (ret < 0 && first && devices != NULL) {
+		/* Only a created device fixes the table's size: after a
+		 * refused first create, idd_dma_dev_max() still works. */
+		free(devices);
+		devices = NULL;
+		free(idd_dma_fp_objs);
+		idd_dma_fp_objs = NULL;
+	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
 	return ret;
 }
