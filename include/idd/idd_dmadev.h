@@ -750,7 +750,7 @@ idd_dma_copy(int16_t dev_id, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uin
 	struct idd_dma_fp_object *obj = &idd_dma_fp_objs[dev_id];
 
 #ifdef IDD_DMADEV_DEBUG
-	if (!idd_dma_is_valid(dev_id) || length == 0)
+	if (!idd_dma_is_valid(dev_id))
 		return -EINVAL;
 #endif
 	return obj->copy(obj->dev_private, vchan, src, dst, length, flags);
@@ -826,7 +826,7 @@ idd_dma_fill(int16_t dev_id, uint16_t vchan, uint64_t pattern, idd_iova_t dst, u
 	struct idd_dma_fp_object *obj = &idd_dma_fp_objs[dev_id];
 
 #ifdef IDD_DMADEV_DEBUG
-	if (!idd_dma_is_valid(dev_id) || length == 0)
+	if (!idd_dma_is_valid(dev_id))
 		return -EINVAL;
 #endif
 	return obj->fill(obj->dev_private, vchan, pattern, dst, length, flags);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <pthread.h>
 
 #include "common/log.h"
@@ -12,6 +13,7 @@
 static atomic_int log_level;          /* 0 until the first use reads the environment */
 static pthread_once_t log_env_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool env_warning_pending;
 static idd_log_sink_t log_sink;
 static void *log_sink_arg;
 
@@ -28,20 +30,40 @@ log_read_env(void)
 	const char *env = getenv("IDD_LOG_LEVEL");
 	int level = IDD_LOG_WARNING;
 
+	bool bad_env = false;
+
 	if (env != NULL) {
-		for (int i = IDD_LOG_ERR; i <= IDD_LOG_DEBUG; i++)
-			if (strcmp(env, level_names[i]) == 0)
+		bad_env = true;
+		for (int i = IDD_LOG_ERR; i <= IDD_LOG_DEBUG; i++) {
+			if (strcmp(env, level_names[i]) == 0) {
 				level = i;
+				bad_env = false;
+			}
+		}
 	}
 	/* An explicit idd_log_set_level() before the first log call wins. */
 	int expected = 0;
 	atomic_compare_exchange_strong(&log_level, &expected, level);
+	if (bad_env)
+		atomic_store(&env_warning_pending, true);
+}
+
+/* The warning about a bad IDD_LOG_LEVEL goes through the sink like any
+ * line, so it is emitted after the once-routine, by whoever logs first. */
+static void
+log_env_warning(void)
+{
+	if (atomic_load_explicit(&env_warning_pending, memory_order_relaxed) &&
+	    atomic_exchange(&env_warning_pending, false))
+		log_write(IDD_LOG_WARNING, "IDD_LOG_LEVEL='%s' ignored: want error, warning, "
+					   "info or debug", getenv("IDD_LOG_LEVEL"));
 }
 
 int
 log_enabled(enum idd_log_level level)
 {
 	pthread_once(&log_env_once, log_read_env);
+	log_env_warning();
 	return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
