@@ -544,22 +544,34 @@ struct create_req {
 	int16_t group_id;
 };
 
+/* Ids that a group of this very process holds in the same namespace:
+ * skipping them saves a connect probe each. A bitmap, built once per
+ * create, so that a process with many groups creates the next one in time
+ * linear in their number. */
 struct skip_arg {
-	const struct rdv_opts *opts;
+	uint8_t bits[(RDV_GROUP_ID_MAX + 1) / 8];
 };
 
-/* Ids that a group of this very process holds in the same namespace:
- * skipping them saves a connect probe each. */
 static bool
 skip_own(int id, void *arg)
 {
-	const struct rdv_opts *o = ((struct skip_arg *)arg)->opts;
+	const struct skip_arg *sa = arg;
 
+	return (sa->bits[id / 8] >> (id % 8)) & 1;
+}
+
+static struct skip_arg *
+own_ids(const struct rdv_opts *o)
+{
+	struct skip_arg *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
 	for (struct group *g = all_groups; g != NULL; g = g->next)
-		if (g->group_id == id && g->opts.abstract == o->abstract &&
+		if (g->group_id >= 0 && g->opts.abstract == o->abstract &&
 		    strcmp(g->opts.ns, o->ns) == 0)
-			return true;
-	return false;
+			sa->bits[g->group_id / 8] |= (uint8_t)(1u << (g->group_id % 8));
+	return sa;
 }
 
 static void
@@ -567,7 +579,7 @@ create_run(struct ctl_req *req)
 {
 	struct create_req *r = (struct create_req *)req;
 	struct wire_member self = {.slot = 0, .is_creator = 1};
-	struct skip_arg sa;
+	struct skip_arg *sa;
 	struct group *g;
 	struct member *m;
 	struct gdev *d;
@@ -583,8 +595,13 @@ create_run(struct ctl_req *req)
 		ctl_complete(req, ret);
 		return;
 	}
-	sa.opts = &d->opts;
-	fd = rdv_listen(&d->opts, skip_own, &sa, &gid);
+	sa = own_ids(&d->opts);
+	if (sa == NULL) {
+		ctl_complete(req, -ENOMEM);
+		return;
+	}
+	fd = rdv_listen(&d->opts, skip_own, sa, &gid);
+	free(sa);
 	if (fd < 0) {
 		IDD_LOG(ERR, "dev %d: group create refused: no socket (%s)", r->dev_id,
 			strerror(-fd));

@@ -320,6 +320,32 @@ agent_loop(void)
 				memset(p, (int)strtol(a2, NULL, 0), len);
 			reply("ret %d %llu", p != NULL ? 0 : -errno,
 			      (unsigned long long)(uintptr_t)p);
+		} else if (strcmp(cmd, "joinbench") == 0) {
+			/* joinbench D G DOM TOK N: median join time in µs
+			 * (each join followed by a leave) */
+			uint64_t t[256];
+			int iters = atoi(a3), ret = 0;
+
+			hex_uuid(a1, dom);
+			hex_uuid(a2, tok);
+			if (iters > 256)
+				iters = 256;
+			for (int i = 0; i < iters && ret == 0; i++) {
+				uint64_t t0 = now_us();
+
+				ret = group_join((int16_t)d, dom, tok, (int16_t)g, NULL);
+				t[i] = now_us() - t0;
+				if (ret == 0)
+					ret = group_leave((int16_t)d, (int16_t)g);
+			}
+			for (int i = 1; i < iters; i++)
+				for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+					uint64_t x = t[j];
+
+					t[j] = t[j - 1];
+					t[j - 1] = x;
+				}
+			reply("ret %d %llu", ret, ret == 0 ? (unsigned long long)t[iters / 2] : 0ull);
 		} else if (strcmp(cmd, "free") == 0) {
 			reply("ret %d", idd_mem_free((void *)(uintptr_t)strtoull(a1, NULL, 0)));
 		} else if (strcmp(cmd, "peek") == 0) {
