@@ -14,6 +14,7 @@ static atomic_int log_level;          /* 0 until the first use reads the environ
 static pthread_once_t log_env_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool env_warning_pending;
+static char bad_env_value[64];
 static idd_log_sink_t log_sink;
 static void *log_sink_arg;
 
@@ -44,8 +45,10 @@ log_read_env(void)
 	/* An explicit idd_log_set_level() before the first log call wins. */
 	int expected = 0;
 	atomic_compare_exchange_strong(&log_level, &expected, level);
-	if (bad_env)
+	if (bad_env) {
+		snprintf(bad_env_value, sizeof(bad_env_value), "%s", env);
 		atomic_store(&env_warning_pending, true);
+	}
 }
 
 /* The warning about a bad IDD_LOG_LEVEL goes through the sink like any
@@ -56,7 +59,7 @@ log_env_warning(void)
 	if (atomic_load_explicit(&env_warning_pending, memory_order_relaxed) &&
 	    atomic_exchange(&env_warning_pending, false))
 		log_write(IDD_LOG_WARNING, "IDD_LOG_LEVEL='%s' ignored: want error, warning, "
-					   "info or debug", getenv("IDD_LOG_LEVEL"));
+					   "info or debug", bad_env_value);
 }
 
 int

@@ -45,6 +45,7 @@ static void
 test_env_level(void **state)
 {
 	enum idd_log_level want;
+	int bad_env;
 
 	(void)state;
 	assert_non_null(getenv("IDD_LOG_LEVEL"));
@@ -55,11 +56,13 @@ test_env_level(void **state)
 	} else {
 		want = level_by_name(mode);
 	}
+	/* A value that names no level is reported once, through the sink. */
+	bad_env = want == IDD_LOG_WARNING && strcmp(getenv("IDD_LOG_LEVEL"), "warning") != 0;
 	idd_log_set_sink(count_sink, NULL);
 	IDD_LOG(ERR, "first line");
 	assert_int_equal(idd_log_get_level(), want);
 	IDD_LOG(DEBUG, "debug line");
-	assert_int_equal(lines, want == IDD_LOG_DEBUG ? 2 : 1);
+	assert_int_equal(lines, (want == IDD_LOG_DEBUG ? 2 : 1) + bad_env);
 	/* Read once: changing the environment later changes nothing. */
 	setenv("IDD_LOG_LEVEL", want == IDD_LOG_ERR ? "debug" : "error", 1);
 	IDD_LOG(ERR, "third line");
