@@ -42,6 +42,7 @@
 #define SW_MAX_VCHANS 64
 #define SW_MIN_DESC 32
 #define SW_MAX_DESC 16384
+_Static_assert(SW_MAX_DESC <= 32768, "16-bit positions need nb_desc <= 2^15");
 #define SW_MAX_SGES 16
 /* Scatter-gather entries per ring slot. copy_sg lists are copied into a
  * per-vchan FIFO that is freed in step with the ring, and sized for the
