@@ -12,6 +12,13 @@
 #include "mem/heap.h"
 
 struct mem_arena mem_arenas[MEM_NARENA];
+uint32_t mem_heap_gen;
+
+/* What a fork()ed child inherited and no longer uses, kept reachable (it
+ * is still mapped and shared with the parent; a leak checker should not
+ * call it lost). */
+__attribute__((used)) static struct mem_seg *inherited_segs[64];
+static unsigned int inherited_count;
 
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 /* Set when a segment was added: the table's old snapshot waits for a
@@ -33,8 +40,14 @@ arena_init(struct mem_arena *a, uint32_t perms)
 static void
 heap_fork_child(void)
 {
-	for (uint32_t a = 0; a < MEM_NARENA; a++)
+	mem_heap_gen++;
+	for (uint32_t a = 0; a < MEM_NARENA; a++) {
+		for (struct mem_seg *s = mem_arenas[a].segs; s != NULL; s = s->next) {
+			if (inherited_count < sizeof(inherited_segs) / sizeof(inherited_segs[0]))
+				inherited_segs[inherited_count++] = s;
+		}
 		arena_init(&mem_arenas[a], a);
+	}
 	atomic_store(&reclaim_pending, 0);
 	mem_seg_fork_child();
 	mem_tcache_fork_child();
@@ -305,6 +318,8 @@ free_slow(void *addr, struct mem_seg *s)
 		return 0;
 	if (s == NULL)
 		return free_refused(addr, "not memory from idd_mem_alloc()");
+	if (s->gen != mem_heap_gen)
+		return free_refused(addr, "memory the parent process allocated (before fork)");
 	if (s->kind != MEM_SEG_HEAP)
 		return free_large(s, a);
 	if (s->pages[(a >> MEM_PAGE_SHIFT) & (MEM_SEG_PAGES - 1)].state != MEM_PG_SLAB)
@@ -350,7 +365,7 @@ idd_mem_free(void *addr)
 		s = mem_tls_seg.seg;
 	} else {
 		s = mem_seg_lookup(a); /* NULL for NULL: chunk 0 is never ours */
-		if (mem_unlikely(s == NULL || s->kind != MEM_SEG_HEAP))
+		if (mem_unlikely(s == NULL || s->kind != MEM_SEG_HEAP || s->gen != mem_heap_gen))
 			return free_slow(addr, s);
 		mem_tls_seg = (struct mem_seg_hint){seg_base, s};
 	}

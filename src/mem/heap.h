@@ -80,6 +80,7 @@ struct mem_seg {
 	uint8_t kind;
 	uint8_t perms;
 	atomic_uchar large_used;    /* LARGE: 1 while the block is allocated */
+	uint32_t gen;               /* mem_heap_gen at creation */
 	struct mem_mapping map;
 	struct mem_arena *arena;
 	struct mem_wt_rec *win;     /* its window in the local table */
@@ -144,6 +145,10 @@ mem_size_class(size_t len)
 	uint32_t lg = 63 - (uint32_t)__builtin_clzll(x);      /* >= 12 */
 	return 8 + (lg - 9) * 4 + (uint32_t)((x >> (lg - 2)) & 3);
 }
+
+/* Bumped in a fork()ed child: segments of an older generation were
+ * inherited from the parent and are not the child's to use or free. */
+extern uint32_t mem_heap_gen;
 
 /* segment.c */
 int mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out);

@@ -220,9 +220,14 @@ mem_local_export_fd(uint64_t id)
 /* Fork child: its windows are not the parent's. Start over; the parent's
  * table and events are leaked in the child, and listeners (the parent's
  * control plane) do not exist here. */
+__attribute__((used)) static struct mem_wt *inherited_table;
+__attribute__((used)) static struct event *inherited_events;
+
 void
 mem_local_fork_child(void)
 {
+	inherited_table = local_table;
+	inherited_events = queue_head;
 	pthread_mutex_init(&deliver_lock, NULL);
 	pthread_mutex_init(&queue_lock, NULL);
 	for (int i = 0; i < MAX_LISTENERS; i++)
@@ -237,4 +242,6 @@ mem_local_fork_child(void)
 		if (local_table == NULL)
 			abort();
 	}
+	(void)inherited_table;
+	(void)inherited_events;
 }

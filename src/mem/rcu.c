@@ -149,8 +149,10 @@ static void
 wait_for_reader(struct mem_rcu_reader *r, uint64_t gp)
 {
 	for (unsigned int spins = 0;; spins++) {
-		/* Acquire pairs with the reader's release stores of ctr. */
-		uint64_t v = atomic_load_explicit(&r->ctr, memory_order_acquire);
+		/* Pairs with the reader's stores of ctr: acquire for their
+		 * release; sequentially consistent, after our seq_cst
+		 * fetch_add, for the fallback without membarrier. */
+		uint64_t v = atomic_load_explicit(&r->ctr, memory_order_seq_cst);
 
 		if (v == 0 || v >= gp)
 			return;
@@ -198,8 +200,6 @@ mem_rcu_synchronize(void)
 		 * wait for every current section, whatever its counter. */
 		gp = UINT64_MAX;
 	}
-	atomic_thread_fence(memory_order_seq_cst);
-
 	for (struct mem_rcu_reader *r = atomic_load_explicit(&readers, memory_order_acquire); r != NULL;
 	     r = atomic_load_explicit(&r->next, memory_order_acquire))
 		wait_for_reader(r, gp);

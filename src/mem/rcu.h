@@ -61,41 +61,43 @@ extern atomic_int mem_rcu_reader_fence;
 
 void mem_rcu_register_slow(void);
 
-/* Enter a read-side section. Nests. */
+/* Enter a read-side section. Nests.
+ * (The TLS variable is used by name, not through a pointer: GCC 12 with
+ * -fsanitize=undefined miscompiles the null check of a pointer to it.) */
 static inline void
 mem_rcu_read_lock(void)
 {
-	struct mem_rcu_tls *self = &mem_rcu_tls;
-
-	if (self->nest++ != 0)
+	if (mem_rcu_tls.nest++ != 0)
 		return;
-	if (mem_unlikely(self->reader == NULL))
+	if (mem_unlikely(mem_rcu_tls.reader == NULL))
 		mem_rcu_register_slow();
 	/* Acquire pairs with the writer's fetch_add in mem_rcu_synchronize():
 	 * seeing the new counter means seeing everything published before it. */
 	uint64_t gp = atomic_load_explicit(&mem_rcu_gp, memory_order_acquire);
-	/* Release: a writer that reads this value (acquire) also sees that
-	 * our previous section is over. */
-	atomic_store_explicit(&self->reader->ctr, gp, memory_order_release);
-	/* The store above must be visible before the loads of the section.
-	 * The writer's membarrier orders them; without it, fence here. */
-	if (mem_unlikely(atomic_load_explicit(&mem_rcu_reader_fence, memory_order_relaxed)))
-		atomic_thread_fence(memory_order_seq_cst);
-	else
+	struct mem_rcu_reader *r = mem_rcu_tls.reader;
+
+	/* The store of ctr must be visible before the loads of the section.
+	 * The writer's membarrier orders them for us; without membarrier, a
+	 * sequentially consistent store (a full barrier) does. Either way the
+	 * store releases: a writer that reads it (acquire) also sees that our
+	 * previous section is over. */
+	if (mem_unlikely(atomic_load_explicit(&mem_rcu_reader_fence, memory_order_relaxed))) {
+		atomic_store_explicit(&r->ctr, gp, memory_order_seq_cst);
+	} else {
+		atomic_store_explicit(&r->ctr, gp, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
+	}
 }
 
 /* Leave a read-side section. */
 static inline void
 mem_rcu_read_unlock(void)
 {
-	struct mem_rcu_tls *self = &mem_rcu_tls;
-
-	if (--self->nest != 0)
+	if (--mem_rcu_tls.nest != 0)
 		return;
 	/* Release pairs with the writer's acquire load of ctr: everything this
 	 * section read happens before what the writer frees afterwards. */
-	atomic_store_explicit(&self->reader->ctr, 0, memory_order_release);
+	atomic_store_explicit(&mem_rcu_tls.reader->ctr, 0, memory_order_release);
 }
 
 /* True inside a read-side section on this thread. */

@@ -59,6 +59,7 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 		return -ENOMEM;
 	s->kind = (uint8_t)kind;
 	s->perms = (uint8_t)a->perms;
+	s->gen = mem_heap_gen;
 	s->arena = a;
 	s->map.fd = -1;
 	/* Huge pages for anything of at least one huge page. A heap segment
@@ -142,12 +143,11 @@ mem_seg_destroy(struct mem_seg *s)
 		mem_rcu_synchronize();
 }
 
-/* Fork child: forget every segment (the mappings stay, shared with the
- * parent; their chunks are no longer ours to hand out). Leaves leak. */
+/* Fork child: the map stays (lookups of inherited segments find them, and
+ * their generation says they are not ours); only its lock is re-made, as
+ * the parent may have held it. */
 void
 mem_seg_fork_child(void)
 {
 	pthread_mutex_init(&seg_map_lock, NULL);
-	for (size_t i = 0; i < (1u << MEM_TOP_BITS); i++)
-		atomic_store_explicit(&mem_seg_map[i], NULL, memory_order_relaxed);
 }

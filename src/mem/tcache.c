@@ -94,11 +94,17 @@ mem_tcache_create(uint32_t arena)
 	return tc;
 }
 
-/* Fork child: the caches name blocks of segments the child has forgotten. */
+/* Fork child: the caches name blocks of segments the child has forgotten.
+ * Kept reachable, not reused. */
+__attribute__((used)) static struct mem_tcache *inherited[MEM_NARENA];
+
 void
 mem_tcache_fork_child(void)
 {
-	for (uint32_t a = 0; a < MEM_NARENA; a++)
+	for (uint32_t a = 0; a < MEM_NARENA; a++) {
+		if (mem_tls_cache[a] != NULL)
+			inherited[a] = mem_tls_cache[a];
 		mem_tls_cache[a] = NULL;
+	}
 	mem_tls_seg = (struct mem_seg_hint){1, NULL};
 }

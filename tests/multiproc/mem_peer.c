@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <idd/idd_log.h>
 #include <idd/idd_mem.h>
@@ -76,13 +77,20 @@ do_export(struct peer_msg *m)
 	return fd;
 }
 
+/* By whole pages of the file: hugetlbfs refuses other sizes with EINVAL
+ * before it looks at the seals. */
 static void
 do_try_resize(struct peer_msg *m, int fd)
 {
-	off_t size = lseek(fd, 0, SEEK_END);
+	struct stat st;
 
-	m->result = ftruncate(fd, size > 4096 ? size - 4096 : 0) == 0 ? 0 : -errno;
-	m->result2 = ftruncate(fd, size + 4096) == 0 ? 0 : -errno;
+	if (fstat(fd, &st) != 0) {
+		m->result = m->result2 = -errno;
+		return;
+	}
+	off_t page = st.st_blksize;
+	m->result = ftruncate(fd, st.st_size > page ? st.st_size - page : 0) == 0 ? 0 : -errno;
+	m->result2 = ftruncate(fd, st.st_size + page) == 0 ? 0 : -errno;
 }
 
 static void

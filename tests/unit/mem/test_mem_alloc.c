@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,6 +346,51 @@ test_threads(void **state)
 	assert_no_refusal();
 }
 
+static long
+meminfo(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = strtol(line + strlen(key), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* Where huge pages are reserved, a large block gets them (and every byte
+ * of it can be touched); where none are, it falls back to normal pages.
+ * Either way the window says which. */
+static void
+test_huge_pages(void **state)
+{
+	(void)state;
+	struct idd_mem_window_info info;
+	long free_huge = meminfo("HugePages_Free:");
+	long huge_kb = meminfo("Hugepagesize:");
+	size_t len = 10 << 20;
+	unsigned char *p = idd_mem_alloc(len, IDD_MEM_PEER_RW);
+
+	assert_non_null(p);
+	assert_int_equal(idd_mem_window_get(p, &info), 0);
+	if (free_huge >= (long)(len >> 10) / huge_kb && huge_kb == 2048) {
+		assert_true(info.flags & IDD_MEM_WINDOW_HUGE);
+		assert_int_equal(info.page_size, 2 << 20);
+	} else {
+		assert_false(info.flags & IDD_MEM_WINDOW_HUGE);
+		assert_int_equal(info.page_size, (size_t)sysconf(_SC_PAGESIZE));
+	}
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = (unsigned char)i;
+	assert_int_equal(idd_mem_free(p), 0);
+	if (free_huge < 5)
+		skip(); /* the huge-page half of the test did not run here */
+}
+
 /* A forked child shares the parent's blocks but does not own them: its
  * frees are refused, its own allocations come from new segments. */
 static void
@@ -397,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_perms_choose_segment),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fork_child),
+		cmocka_unit_test(test_huge_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

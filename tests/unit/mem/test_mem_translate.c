@@ -372,7 +372,7 @@ static void
 test_random_vs_scan(void **state)
 {
 	(void)state;
-	enum { MAX = 3000 };
+	enum { MAX = 2000 };
 	struct win *w = calloc(MAX, sizeof(*w));
 	uint64_t seed = 88172645463325252ull;
 	static const unsigned int sizes[] = {1, 2, 3, 7, 8, 9, 64, 1000, MAX};
@@ -404,7 +404,7 @@ test_random_vs_scan(void **state)
 							 "wrong", shape, n, i, e);
 				}
 			}
-			for (int q = 0; q < 20000; q++) {
+			for (int q = 0; q < (n > 100 ? 4000 : 20000); q++) {
 				uint64_t addr = probe_addr(w, n, &seed);
 				uint64_t len = rnd(&seed) % 4 == 0 ? rnd(&seed) : 1 + rnd(&seed) % 128;
 				uint32_t access = 1 + (uint32_t)(rnd(&seed) % 3);
