@@ -4,11 +4,11 @@
  * table, relay membership, windows and directory changes to every member.
  *
  * A joiner's connection goes through these states:
- *   CHALLENGED  challenge sent; waiting for JOIN (deadline HANDSHAKE_MS)
+ *   CHALLENGED  challenge sent; waiting for JOIN (deadline handshake_ms)
  *   REFUSING    authentication failed; the refusal is held back by the
  *               throttle delay, then sent, then the connection closes
  *   WELCOMED    authenticated; welcome and the group's state sent; waiting
- *               for the joiner's windows and READY (deadline HANDSHAKE_MS)
+ *               for the joiner's windows and READY (deadline handshake_ms)
  *   ACTIVE      a member: the others were told
  * Until ACTIVE a connection counts against its uid's cap of unauthenticated
  * connections (auth.h); a connection that never speaks only costs a timer.
@@ -21,6 +21,16 @@
 
 #include "common/log.h"
 #include "group/group_internal.h"
+
+unsigned int handshake_ms = HANDSHAKE_MS;
+
+void
+group_set_handshake_ms(unsigned int ms)
+{
+	pthread_mutex_lock(&ctl_lock);
+	handshake_ms = ms;
+	pthread_mutex_unlock(&ctl_lock);
+}
 
 enum {
 	P_CHALLENGED = 1,
@@ -141,7 +151,7 @@ on_accept(struct conn *lc)
 		memcpy(m.u.challenge.nonce, hs->actx.nonce_c, WIRE_NONCE_LEN);
 		/* Armed before sending: a failed send closes the connection,
 		 * and a closed connection must hold no armed timer. */
-		ctl_timer_arm(&c->timer, HANDSHAKE_MS, handshake_timeout);
+		ctl_timer_arm(&c->timer, handshake_ms, handshake_timeout);
 		conn_send(c, &m, -1);
 	}
 }
@@ -247,7 +257,7 @@ on_join(struct conn *c, const struct wire_join *j)
 	}
 	auth_wipe(&hs->actx, sizeof(hs->actx));
 	c->state = P_WELCOMED;
-	ctl_timer_arm(&c->timer, HANDSHAKE_MS, handshake_timeout);
+	ctl_timer_arm(&c->timer, handshake_ms, handshake_timeout);
 	if (conn_send(c, &w, -1) == 0)
 		send_snapshot(g, c);
 }

@@ -77,6 +77,10 @@ int group_handler_acquire(int16_t dev_id, uint16_t handler, struct mem_wt **spac
 void group_handler_release(int16_t dev_id, uint16_t handler);
 void group_set_retire_hook(int16_t dev_id, group_retire_fn fn, void *arg);
 
+/* For tests: the creator's deadline for a joiner's handshake (default
+ * 5000 ms). */
+void group_set_handshake_ms(unsigned int ms);
+
 /* For tests: the state of a handler (0 free, 1 live, 2 retired). */
 int group_handler_state(int16_t dev_id, uint16_t handler);
 

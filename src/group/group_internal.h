@@ -21,12 +21,15 @@
 #include "group/rendezvous.h"
 #include "group/wire.h"
 
-/* Handshake deadlines. A connection that never speaks is dropped after
- * HANDSHAKE_MS; a join gives up after JOIN_TIMEOUT_MS, which is longer than
- * the longest refusal delay (AUTH_DELAY_MAX_MS) so that a throttled joiner
- * still hears why. */
-#define HANDSHAKE_MS 2000
-#define JOIN_TIMEOUT_MS 5000
+/* Handshake deadlines. A connection that never speaks costs an fd, a
+ * timer and one of its uid's places (auth.h), and blocks nobody; it is
+ * dropped after handshake_ms (default HANDSHAKE_MS), generous so that a
+ * joiner on an overloaded host still gets in. A join gives up after
+ * JOIN_TIMEOUT_MS, longer than the handshake deadline and than the longest
+ * refusal delay (AUTH_DELAY_MAX_MS), so that a joiner hears why. */
+#define HANDSHAKE_MS 5000
+#define JOIN_TIMEOUT_MS 10000
+extern unsigned int handshake_ms;
 /* How long a leave waits for the creator to confirm (it then returns 0
  * anyway: we are out whatever the creator does). */
 #define LEAVE_TIMEOUT_MS 1000

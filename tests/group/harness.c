@@ -346,6 +346,26 @@ agent_loop(void)
 					t[j - 1] = x;
 				}
 			reply("ret %d %llu", ret, ret == 0 ? (unsigned long long)t[iters / 2] : 0ull);
+		} else if (strcmp(cmd, "forksleep") == 0) {
+			/* forksleep: a child without exec that outlives us a
+			 * little; it must hold none of our group sockets.
+			 * It also proves a forked child starts afresh. */
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				unsigned char cd[16];
+				int16_t cg = -1;
+				int r;
+
+				test_uuid(0xc0de, cd);
+				r = group_create(50, cd, cd, NULL, &cg);
+				if (r == 0)
+					r = group_destroy(50, cg);
+				reply("ret %d child", r);
+				sleep(1);
+				_exit(r == 0 ? 0 : 1);
+			}
+			reply("ret %d %d", pid > 0 ? 0 : -errno, (int)pid);
 		} else if (strcmp(cmd, "free") == 0) {
 			reply("ret %d", idd_mem_free((void *)(uintptr_t)strtoull(a1, NULL, 0)));
 		} else if (strcmp(cmd, "peek") == 0) {

@@ -269,6 +269,39 @@ joiner_killed(void **state)
 	assert_int_equal(group_destroy(0, gid), 0);
 }
 
+/* A member that forked (without exec) and is then killed is still seen
+ * leaving at once: the child closed its copies of the group's sockets. The
+ * child itself can create a group of its own. */
+static void
+forked_child_holds_nothing(void **state)
+{
+	unsigned char d0[16], d1[16];
+	char h0[33], h1[33], line[256];
+	struct agent a;
+	uint64_t t_kill, t;
+	int child = 0;
+
+	(void)state;
+	dom(45, d0, h0);
+	dom(46, d1, h1);
+	{
+		int16_t gid = -1;
+
+		assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &gid), 0);
+		agent_spawn(&a);
+		assert_int_equal(agent_cmd(&a, NULL, 0, "join 0 %d %s %s", gid, h1, tokhex), 0);
+		assert_int_equal(agent_cmd(&a, line, sizeof(line), "forksleep"), 0);
+		sscanf(line, "ret %*d %d", &child);
+		assert_true(child > 0);
+		/* The child's own group came and went. */
+		assert_int_equal(agent_reply(&a, line, sizeof(line)), 0);
+		t_kill = agent_kill(&a);
+		t = events_wait(EV_LEFT, d1, gid, 2000);
+		assert_true(t != 0 && t - t_kill < DEATH_US);
+		assert_int_equal(group_destroy(0, gid), 0);
+	}
+}
+
 /* The creator killed: every joiner is told GROUP_DESTROYED within 100 ms. */
 static void
 creator_killed(void **state)
@@ -507,6 +540,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(wrong_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(error_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(joiner_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(forked_child_holds_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(creator_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(namespaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_race, setup, teardown),
