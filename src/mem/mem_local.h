@@ -37,7 +37,9 @@ struct mem_window_desc {
 typedef void (*mem_window_listener_t)(void *ctx, const struct mem_window_desc *w, int added);
 
 /* Add a listener (at most 8) and replay the current windows to it as
- * "added". Returns 0, or -ENOSPC. */
+ * "added", on the calling thread. Returns 0, or -ENOSPC. It waits while
+ * another thread delivers events: do not call it holding a lock that a
+ * listener takes. */
 int mem_local_listen(mem_window_listener_t fn, void *ctx);
 
 /* Remove a listener; when this returns, it is not running and will not be

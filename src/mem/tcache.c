@@ -32,12 +32,17 @@ bin_cap(uint32_t size)
 	return 4;
 }
 
+/* Give back all but the @keep most recently freed blocks (the top of the
+ * stack, the likeliest to be in the CPU cache) and keep those. */
 void
 mem_tcache_flush(struct mem_tc_bin *bin, uint32_t arena, uint32_t cls, unsigned int keep)
 {
 	if (bin->n <= keep)
 		return;
-	mem_class_give(&mem_arenas[arena], cls, bin->e + keep, bin->n - keep);
+	unsigned int give = bin->n - keep;
+
+	mem_class_give(&mem_arenas[arena], cls, bin->e, give);
+	memmove(bin->e, bin->e + give, keep * sizeof(bin->e[0]));
 	bin->n = keep;
 }
 
