@@ -67,7 +67,7 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 	err = mem_memfd_map(names[a->perms], len, len >= MEM_MAP_ALIGN,
 			    kind == MEM_SEG_HEAP ? MEM_SEG_SIZE : MEM_MAP_ALIGN, &s->map);
 	if (err != 0)
-		goto fail;
+		goto fail_logged; /* mem_memfd_map() said why */
 	s->base = (uintptr_t)s->map.addr;
 	s->len = kind == MEM_SEG_HEAP ? MEM_SEG_SIZE : s->map.len;
 
@@ -104,6 +104,7 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 fail:
 	IDD_LOG(ERR, "mem: new %s segment of %zu bytes failed: %s",
 		kind == MEM_SEG_HEAP ? "heap" : "large-block", len, strerror(-err));
+fail_logged:
 	free(s->win);
 	mem_memfd_unmap(&s->map);
 	free(s);

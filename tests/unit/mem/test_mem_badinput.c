@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -214,6 +217,54 @@ test_double_free_many(void **state)
 	}
 }
 
+/* Out of file descriptors: a new segment cannot be made. The call fails
+ * with the errno of memfd_create, the heap stays usable, and what was
+ * allocated frees. In a child, so the limit stays there. */
+static void
+test_out_of_fds(void **state)
+{
+	(void)state;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		void *blocks[64];
+		int n = 0, bad = 0;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(100);
+		int fd = dup(0); /* the lowest free fd: everything below is open */
+		close(fd);
+		rl.rlim_cur = (rlim_t)fd + 4;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(101);
+		for (; n < 64; n++) {
+			errno = 0;
+			blocks[n] = idd_mem_alloc(8 << 20, IDD_MEM_PEER_RW);
+			if (blocks[n] == NULL)
+				break;
+		}
+		if (n == 0 || n == 64)
+			bad |= 1;           /* some fit, then the limit */
+		if (n < 64 && errno != EMFILE)
+			bad |= 2;
+		for (int i = 0; i < n; i++)
+			if (idd_mem_free(blocks[i]) != 0)
+				bad |= 4;
+		/* Fds are back: one more large block works again. */
+		void *again = idd_mem_alloc(8 << 20, IDD_MEM_PEER_RW);
+		if (again == NULL || idd_mem_free(again) != 0)
+			bad |= 8;
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	mem_seen_reset();
+}
+
 /* The window query: an address in no window, and a NULL result. */
 static void
 test_window_query_bad(void **state)
@@ -246,6 +297,7 @@ main(void)
 		cmocka_unit_test_setup(test_double_free, setup),
 		cmocka_unit_test_setup(test_double_free_many, setup),
 		cmocka_unit_test_setup(test_window_query_bad, setup),
+		cmocka_unit_test_setup(test_out_of_fds, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
