@@ -28,9 +28,10 @@
  * copy's source), IDD_MEM_PEER_WRITE (be its destination), both, or neither
  * (private memory, never offered to peers). They are fixed when the memory
  * is allocated or registered. A window with only IDD_MEM_PEER_READ is given
- * to peers through a read-only fd, so the kernel enforces it; write without
- * read is enforced by idd's address checks only (a writable mapping is
- * readable on common CPUs).
+ * to peers through a read-only fd, so the kernel enforces it (this needs
+ * /proc; without it the fd is read-write and a warning is logged); write
+ * without read is enforced by idd's address checks only (a writable mapping
+ * is readable on common CPUs).
  *
  * Memory from idd_mem_alloc() is not zeroed when it is reused, and it is
  * aligned to at least IDD_MEM_ALIGN_MIN bytes.
