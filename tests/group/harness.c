@@ -2,6 +2,7 @@
 /* Multi-process harness: see harness.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -491,8 +492,13 @@ agent_reply(struct agent *a, char *line, size_t cap)
 	int code = -9999;
 
 	while ((nl = memchr(a->buf, '\n', a->len)) == NULL) {
-		ssize_t n = read(a->from, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
+		struct pollfd p = {.fd = a->from, .events = POLLIN};
+		ssize_t n = -1;
 
+		/* Bounded, so that a dead agent fails the test instead of
+		 * hanging it. */
+		if (poll(&p, 1, 60000) == 1)
+			n = read(a->from, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
 		if (n <= 0) {
 			fprintf(stderr, "agent %d: no answer\n", (int)a->pid);
 			return -9999;
