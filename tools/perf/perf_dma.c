@@ -1382,13 +1382,12 @@ perf_dma_main(int argc, char **argv)
 	ret = setup_cpus(o);
 	if (ret == 0)
 		ret = alloc_memory(&b);
-	for (int e = 0; e < NB_ENGINES && ret == 0; e++)
-		if (o->engines[e])
-			ret = dev_open(&b.devs[e], (enum engine)e, o);
-
+	/* One device at a time, so that an idle worker thread never competes
+	 * with the inline engine's cases. */
 	for (int e = 0; e < NB_ENGINES && ret == 0; e++) {
 		if (!o->engines[e])
 			continue;
+		ret = dev_open(&b.devs[e], (enum engine)e, o);
 		for (int g = 0; g < NB_REGIMES && ret == 0; g++) {
 			if (!o->regimes[g])
 				continue;
@@ -1403,6 +1402,8 @@ perf_dma_main(int argc, char **argv)
 					b.nb_done++;
 			}
 		}
+		if (dev_close(&b.devs[e]) != 0 && ret == 0)
+			ret = -EIO;
 	}
 	if (!o->quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
