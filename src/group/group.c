@@ -603,8 +603,7 @@ create_run(struct ctl_req *req)
 	fd = rdv_listen(&d->opts, skip_own, sa, &gid);
 	free(sa);
 	if (fd < 0) {
-		IDD_LOG(ERR, "dev %d: group create refused: no socket (%s)", r->dev_id,
-			strerror(-fd));
+		/* rdv_listen() logged the one line that says why. */
 		ctl_complete(req, fd);
 		return;
 	}
@@ -644,8 +643,11 @@ group_create(int16_t dev_id, const unsigned char domain_id[16], const unsigned c
 			       .token = token, .cb = cb};
 	int ret;
 
-	if (group_id == NULL || domain_id == NULL || token == NULL)
+	if (group_id == NULL || domain_id == NULL || token == NULL) {
+		IDD_LOG(ERR, "dev %d: group create refused: %s is NULL", dev_id,
+			group_id == NULL ? "group_id" : domain_id == NULL ? "domain_id" : "token");
 		return -EINVAL;
+	}
 	ret = auth_init();
 	if (ret == 0)
 		ret = ctl_start();
@@ -710,8 +712,11 @@ group_join(int16_t dev_id, const unsigned char domain_id[16], const unsigned cha
 			     .domain = domain_id, .token = token, .cb = cb};
 	int ret;
 
-	if (domain_id == NULL || token == NULL)
+	if (domain_id == NULL || token == NULL) {
+		IDD_LOG(ERR, "group %d: join by dev %d refused: %s is NULL", group_id, dev_id,
+			domain_id == NULL ? "domain_id" : "token");
 		return -EINVAL;
+	}
 	if (group_id < 0) {
 		IDD_LOG(ERR, "group %d: join by dev %d refused: no such group", group_id, dev_id);
 		return -ENOENT;
@@ -822,8 +827,11 @@ group_handler_get(int16_t dev_id, int16_t group_id, const unsigned char domain_i
 	struct group *g;
 	int ret = -ENOENT;
 
-	if (handler == NULL || domain_id == NULL)
+	if (handler == NULL || domain_id == NULL) {
+		IDD_LOG(ERR, "group %d: handler get by dev %d refused: %s is NULL", group_id,
+			dev_id, handler == NULL ? "handler" : "domain_id");
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&ctl_lock);
 	g = group_find(dev_id, group_id);
 	if (g != NULL && g->state == G_ACTIVE)

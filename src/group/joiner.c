@@ -130,8 +130,10 @@ connect_now(struct group *g)
 		return;
 	}
 	if (fd < 0) {
-		IDD_LOG(ERR, "group %d: join by dev %d refused: %s", g->group_id, g->dev_id,
-			fd == -ENOENT ? "no such group" : strerror(-fd));
+		/* rdv_connect() logged any other failure itself. */
+		if (fd == -ENOENT)
+			IDD_LOG(ERR, "group %d: join by dev %d refused: no such group",
+				g->group_id, g->dev_id);
 		joiner_fail(g, fd);
 		return;
 	}

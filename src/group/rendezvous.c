@@ -344,6 +344,10 @@ rdv_connect(const struct rdv_opts *o, int group_id)
 	err = errno;
 	close(fd);
 	if (err == ECONNREFUSED || err == ENOENT)
-		return -ENOENT;
+		return -ENOENT; /* nobody serves it: the caller says so */
+	if (err == EAGAIN)
+		return -EAGAIN; /* full backlog: the caller retries */
+	IDD_LOG(ERR, "group %d: connect %s: %s", group_id,
+		addr.sun_path[0] ? addr.sun_path : addr.sun_path + 1, strerror(err));
 	return -err;
 }

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "common/kvargs.h"
 #include "group/group.h"
 #include "group/rendezvous.h"
 #include "harness.h"
@@ -230,6 +231,39 @@ abstract_sockets(void **state)
 	unsetenv("IDD_ABSTRACT_SOCKETS");
 }
 
+/* The device arguments a driver passes through (namespace=,
+ * abstract_sockets=). */
+static void
+device_arguments(void **state)
+{
+	struct kvargs kv;
+	int16_t gid = -1;
+	char path[300];
+
+	(void)state;
+	assert_int_equal(kvargs_parse(&kv, "test", "namespace=from-args,abstract_sockets=0"), 0);
+	assert_int_equal(group_dev_parse_args(120, &kv), 0);
+	assert_int_equal(kvargs_check_all_used(&kv), 0);
+	assert_int_equal(group_create(120, d0, tok, NULL, &gid), 0);
+	snprintf(path, sizeof(path), "%s/from-args.%d.sock", harness_runtime_dir(), gid);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(group_destroy(120, gid), 0);
+	group_dev_close(120);
+
+	assert_int_equal(kvargs_parse(&kv, "test", "namespace=a.b"), 0);
+	assert_int_equal(group_dev_parse_args(121, &kv), -EINVAL);
+	assert_int_equal(kvargs_parse(&kv, "test", "abstract_sockets=2"), 0);
+	assert_int_equal(group_dev_parse_args(121, &kv), -EINVAL);
+	assert_int_equal(kvargs_parse(&kv, "test", "abstract_sockets=1"), 0);
+	assert_int_equal(group_dev_parse_args(121, &kv), 0);
+	assert_int_equal(group_create(121, d0, tok, NULL, &gid), 0);
+	snprintf(path, sizeof(path), "%s/%s.%d.sock", harness_runtime_dir(),
+		 getenv("IDD_NAMESPACE"), gid);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(group_destroy(121, gid), 0);
+	group_dev_close(121);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -240,6 +274,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(env_options, setup),
 		cmocka_unit_test_setup(stale_socket, setup),
 		cmocka_unit_test_setup(abstract_sockets, setup),
+		cmocka_unit_test_setup(device_arguments, setup),
 	};
 	int ret = harness_main(argc, argv);
 
