@@ -68,7 +68,9 @@ void
 ctl_timer_arm(struct ctl_timer *t, uint64_t delay_ms, void (*fn)(struct ctl_timer *t))
 {
 	ctl_timer_cancel(t);
-	t->when_ms = ctl_now_ms() + delay_ms;
+	/* +1: the clock is read truncated to the millisecond, and a timer
+	 * must never fire before its delay has passed. */
+	t->when_ms = ctl_now_ms() + delay_ms + 1;
 	t->fn = fn;
 	t->armed = true;
 	t->prev = NULL;
