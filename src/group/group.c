@@ -40,6 +40,39 @@ gdev_get(int16_t dev_id, bool create)
 	return d;
 }
 
+/* Destroying a window table waits for an RCU grace period. Never do that
+ * under ctl_lock: a thread inside a read-side section that called a group
+ * query would wait for the lock while we wait for it. Hand it to the
+ * control thread's deferred work instead, which runs with no lock held. */
+struct space_work {
+	struct ctl_work w;
+	struct mem_wt *space;
+};
+
+static void
+space_destroy_run(struct ctl_work *w)
+{
+	struct space_work *sw = (struct space_work *)w;
+
+	mem_wt_destroy(sw->space);
+	free(sw);
+}
+
+static void
+space_destroy_later(struct mem_wt *space)
+{
+	struct space_work *sw = calloc(1, sizeof(*sw));
+
+	if (sw == NULL) {
+		/* Leak the table rather than block under the lock. */
+		IDD_LOG(WARNING, "group: a window table is kept: out of memory");
+		return;
+	}
+	sw->w.fn = space_destroy_run;
+	sw->space = space;
+	ctl_post(&sw->w);
+}
+
 /* A device goes: its handler table, and the window tables that retired
  * handlers still held (the device's vchans are gone with it). */
 static void
@@ -50,7 +83,7 @@ gdev_free(struct gdev *d)
 			continue;
 		for (unsigned int j = 0; j < HCHUNK; j++)
 			if (d->chunks[i][j].space != NULL)
-				mem_wt_destroy(d->chunks[i][j].space);
+				space_destroy_later(d->chunks[i][j].space);
 		free(d->chunks[i]);
 	}
 	free(d);
@@ -126,7 +159,7 @@ handler_retire(struct gdev *d, uint16_t h)
 	e->state = e->refs > 0 ? H_RETIRED : H_FREE;
 	if (e->state == H_FREE && e->space != NULL) {
 		/* Nobody holds it: the (already emptied) table can go. */
-		mem_wt_destroy(e->space);
+		space_destroy_later(e->space);
 		e->space = NULL;
 	}
 	if (d->retire_fn != NULL) {
@@ -467,7 +500,7 @@ member_remove(struct group *g, struct member *m, bool notify)
 	if (m->handler != 0)
 		handler_retire(g->dev, m->handler);
 	if (m->handler == 0 && m->space != NULL)
-		mem_wt_destroy(m->space); /* never handed to a handler */
+		space_destroy_later(m->space); /* never handed to a handler */
 	g->m[m->slot] = NULL;
 	if (m->conn != NULL) {
 		m->conn->owner = NULL;

@@ -69,6 +69,9 @@ void group_dev_close(int16_t dev_id);
  * it (completes its operations with an error, quiesces, unmaps the member's
  * windows) and releases its references.
  * Acquire/release take only the group lock: safe under the registry lock.
+ * Release may wait for an RCU grace period (when it frees a departed
+ * member's table), and no group function may be called inside a mem RCU
+ * read-side section.
  */
 typedef void (*group_retire_fn)(int16_t dev_id, uint16_t handler, void *arg);
 
