@@ -212,6 +212,8 @@ peek_wait(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t add
 
 /* ---- agent side ---- */
 
+static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 reply(const char *fmt, ...)
 {
