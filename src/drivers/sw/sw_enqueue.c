@@ -140,6 +140,13 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_copy_full(dev_private, vchan, src, dst, length, flags);
+	/* The inline engine copies on this core at the next submit: start
+	 * fetching the first lines now, so that the misses of a burst
+	 * overlap. (The worker's core would not benefit.) */
+	if (!sd->thread_engine) {
+		__builtin_prefetch((const void *)(uintptr_t)src, 0);
+		__builtin_prefetch((const void *)(uintptr_t)dst, 1);
+	}
 	d = &vc->ring[head & vc->mask];
 	d->src = src;
 	d->dst = dst;

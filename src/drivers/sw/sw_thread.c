@@ -83,6 +83,11 @@ sw_worker_round(struct sw_worker *w)
 			continue;
 		if (n > SW_WORKER_BATCH)
 			n = SW_WORKER_BATCH;
+		/* The producer's core wrote these descriptors: fetching all
+		 * their lines at once overlaps the transfers instead of
+		 * paying them one by one. */
+		for (uint16_t i = 0; i < n; i += 2)
+			__builtin_prefetch(&vc->ring[(uint16_t)(fin + i) & vc->mask]);
 		sw_run(vc, fin, (uint16_t)(fin + n));
 		done += n;
 	}
