@@ -151,8 +151,7 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 	d->src = src;
 	d->dst = dst;
 	d->len = length;
-	d->op = SW_OP_COPY;
-	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	d->op_flags = SW_OP_FLAGS(SW_OP_COPY, flags);
 	return sw_enq_finish(sd, vc, head, flags);
 }
 
@@ -175,8 +174,7 @@ sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 	d->src = pattern;
 	d->dst = dst;
 	d->len = length;
-	d->op = SW_OP_FILL;
-	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	d->op_flags = SW_OP_FLAGS(SW_OP_FILL, flags);
 	return sw_enq_finish(sd, vc, head, flags);
 }
 
@@ -227,8 +225,7 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	d->src = pos;
 	d->dst = nb_src | (uint32_t)nb_dst << 16;
 	d->len = 0;
-	d->op = SW_OP_COPY_SG;
-	d->flags = flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+	d->op_flags = SW_OP_FLAGS(SW_OP_COPY_SG, flags);
 	if (src_total == 0 || src_total != dst_total)
 		d->flags |= SW_F_BAD_LEN;
 	return sw_enq_finish(sd, vc, head, flags);

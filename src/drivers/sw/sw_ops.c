@@ -32,8 +32,7 @@ sw_enqueue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint1
 		d->src = (uintptr_t)ops[i];
 		d->dst = 0;
 		d->len = 0;
-			d->op = SW_OP_OPS;
-		d->flags = ops[i]->flags & IDD_DMA_OP_FLAG_FENCE ? SW_F_FENCE : 0;
+			d->op_flags = SW_OP_FLAGS(SW_OP_OPS, ops[i]->flags);
 	}
 	if (n == 0)
 		return 0;

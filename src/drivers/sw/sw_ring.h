@@ -71,12 +71,26 @@ struct sw_desc {
 	uint64_t src;
 	/* copy, fill: destination; copy_sg: nb_src | nb_dst << 16. */
 	uint64_t dst;
-	uint32_t len;  /* copy, fill: bytes */
-	uint8_t op;    /* enum sw_opcode */
-	uint8_t flags; /* SW_F_* */
+	uint32_t len; /* copy, fill: bytes */
+	union {
+		struct {
+			uint8_t op;    /* enum sw_opcode */
+			uint8_t flags; /* SW_F_* */
+		};
+		uint16_t op_flags; /* both in one store: SW_OP_FLAGS() */
+	};
 	uint8_t pad[10];
 };
 _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
+
+/* sw_desc::op_flags for @op with the fence bit of the IDD_DMA_OP_FLAG_*
+ * word @flags (bit 0 in both encodings). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) | ((flags) & IDD_DMA_OP_FLAG_FENCE) << 8))
+#else
+#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) << 8 | ((flags) & IDD_DMA_OP_FLAG_FENCE)))
+#endif
+_Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE, "fence bit shared by both encodings");
 
 /*
  * The address space one side of a vchan lives in, fixed at vchan setup.
@@ -91,8 +105,10 @@ struct sw_space {
 	void *ctx;
 };
 
+/* Four cache lines, so that indexing the vchan array is a shift. */
 struct sw_vchan {
-	/* Written by vchan setup and start/stop only; read by both sides. */
+	/* Written by vchan setup and start/stop only; read by both sides.
+	 * The stats baselines share the line: only stats_reset writes them. */
 	_Alignas(SW_CACHE_LINE) struct sw_desc *ring;
 	uint16_t *status;         /* per slot, see the file comment */
 	struct idd_dma_sge *sges; /* copy_sg lists: a FIFO of sge_mask + 1 entries */
@@ -100,8 +116,9 @@ struct sw_vchan {
 	uint16_t nb_desc;
 	uint16_t mask;
 	bool local; /* both spaces are the caller's: the engine skips resolving */
-	struct sw_space src_space;
-	struct sw_space dst_space;
+	uint64_t base_submitted;
+	uint64_t base_completed;
+	uint64_t base_errors;
 
 	/* Producer: the thread that enqueues, submits and collects. head and
 	 * the counters are atomics only because dump and stats_get read them
@@ -117,17 +134,15 @@ struct sw_vchan {
 	/* Producer to engine. */
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t submitted;
 
-	/* Engine to producer. */
+	/* Engine to producer, and the engine's own state. */
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
 	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
 	uint8_t fence_state;         /* engine only: enum sw_fence_state */
-
-	/* Control path only (stats_reset keeps a baseline instead of zeroing
-	 * counters another thread writes). */
-	_Alignas(SW_CACHE_LINE) uint64_t base_submitted;
-	uint64_t base_completed;
-	uint64_t base_errors;
+	/* Read by the engine only when !local. */
+	struct sw_space src_space;
+	struct sw_space dst_space;
 };
+_Static_assert(sizeof(struct sw_vchan) == 4 * SW_CACHE_LINE, "vchan is four cache lines");
 
 /* Per-burst fence rule, kept by the engine across calls because the thread
  * engine may process one burst in several pieces. */
