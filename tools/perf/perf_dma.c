@@ -1254,8 +1254,11 @@ print_targets(const struct bench *b, FILE *f)
 				if (!header)
 					fprintf(f, "\nTargets:\n");
 				header = true;
-				fprintf(f, "  64 B copies, %-6s engine, %-8s  %7.1f Mops/s  (target %.0f): %s\n",
+				fprintf(f,
+					"  64 B copies, %-6s engine, %-8s  %7.1f Mops/s  (target %.0f; "
+					"memcpy %.1f): %s\n",
 					engine_names[e], regime_names[g], r->mops, mops_target[e],
+					r->memcpy_gbps * 1e9 / 64 / 1e6,
 					r->mops >= mops_target[e] ? "met" : "MISSED");
 			}
 		}
