@@ -255,7 +255,9 @@ struct idd_dma_conf {
  *   0 on success;
  *   -EINVAL if the device does not exist, @p dev_conf is NULL, nb_vchans is
  *   0 or above max_vchans, the priority is out of range (or non-zero without
- *   priority support), or a flag is unknown or needs a missing capability;
+ *   priority support), a flag is unknown or needs a missing capability, or
+ *   the driver cannot combine the flags (`sw` refuses SILENT with ENQ_DEQ:
+ *   operation mode hands every op back through idd_dma_dequeue_ops());
  *   -EBUSY if the device is started;
  *   -ENOMEM if memory ran out.
  */
