@@ -2,7 +2,8 @@
 # The whole test suite, three times:
 #   plain  build in build/        all suites
 #   asan   build in build-asan/   all suites, AddressSanitizer + UBSan
-#   tsan   build in build-tsan/   suite 'engine' (thread engine), ThreadSanitizer
+#   tsan   build in build-tsan/   all suites, ThreadSanitizer (the engines, the
+#                                 control thread, the window tables' RCU)
 #
 #   ./scripts/run-tests.sh               all three
 #   ./scripts/run-tests.sh plain tsan    only those
@@ -145,7 +146,7 @@ for pass in "${passes[@]}"; do
 		else
 			echo "run-tests: setarch -R unavailable; TSan tests run with ASLR on"
 		fi
-		run_pass tsan "$IDD_BUILD-tsan" -Dsanitize=thread -- --suite engine --timeout-multiplier 5
+		run_pass tsan "$IDD_BUILD-tsan" -Dsanitize=thread -- --timeout-multiplier 5
 		;;
 	esac
 done
