@@ -58,6 +58,20 @@
  * virtual addresses of the domain that the vchan names (the caller's own for
  * ordinary vchans), passed as idd_iova_t.
  *
+ * Inter-process vchans (domain type IDD_DMA_INTER_PROCESS_DOMAIN, handlers
+ * from idd_dma_access_pair_group_handler_get()): an address of the caller's
+ * own domain is used as it is; an address of another member is that
+ * member's own virtual address and must lie, with its whole range, in one
+ * of the windows that member offers (idd_mem.h) with the permission the
+ * side needs (read for the source, write for the destination). Otherwise
+ * the operation completes with IDD_DMA_STATUS_INVALID_SRC_ADDR or
+ * IDD_DMA_STATUS_INVALID_DST_ADDR and the vchan carries on. When a member
+ * departs (leave, close, exit, death), its windows disappear: operations
+ * that had run before succeeded, every later one naming it fails with
+ * those same statuses. idd_dma_access_pair_group_leave(), _destroy() and
+ * idd_dma_close() return only once no engine can touch the departed
+ * members' memory any more.
+ *
  * Thread safety: the control-path functions may be called from any thread;
  * they serialise on an internal lock. The data-path functions of one vchan
  * must be called from one thread at a time (different vchans may be driven
@@ -109,9 +123,19 @@ int idd_dma_dev_max(size_t dev_max);
  * @param args
  *   Comma-separated `key=value` driver arguments, or NULL for the defaults.
  *   `driver=NAME` chooses the driver (default `sw`); the remaining keys are
- *   the driver's. `sw` accepts `engine=inline|thread` (default inline) and
- *   `cpu=N` (pin the thread engine's worker to CPU N). An unknown key or a
- *   malformed value is refused.
+ *   the driver's. `sw` accepts:
+ *   - `engine=inline|thread` (default inline);
+ *   - `cpu=N`: pin the thread engine's worker to CPU N;
+ *   - `namespace=NAME`: the namespace of the access pair groups this device
+ *     creates and joins, 1..32 characters of [A-Za-z0-9_-] (default: the
+ *     environment variable IDD_NAMESPACE, else "default"); only devices of
+ *     one namespace meet, so independent applications or test runs never
+ *     see each other's groups;
+ *   - `abstract_sockets=0|1`: serve and find groups in Linux's abstract
+ *     socket namespace instead of the runtime directory (default: the
+ *     environment variable IDD_ABSTRACT_SOCKETS, else 0); see idd_group.h
+ *     for what that risks.
+ *   An unknown key or a malformed value is refused.
  * @return
  *   The new device's dev_id (>= 0) on success;
  *   -EINVAL for a bad name or bad arguments;
@@ -1012,6 +1036,43 @@ idd_dma_dequeue_ops(int16_t dev_id, uint16_t vchan, struct idd_dma_op **ops, uin
 #endif
 	return obj->dequeue(obj->dev_private, vchan, ops, nb_ops);
 }
+
+/*
+ * idd extensions. Upstream has no counterpart for what follows; programs
+ * that must also build against DPDK keep it behind their own #ifdef.
+ */
+
+/**
+ * Counters of a vchan (or of all vchans together): upstream's three, plus
+ * bytes. Filled by idd_dma_stats_ext_get(); idd_dma_stats_reset() zeroes
+ * all of them.
+ */
+struct idd_dma_stats_ext {
+	uint64_t submitted;   /**< As idd_dma_stats::submitted. */
+	uint64_t completed;   /**< As idd_dma_stats::completed. */
+	uint64_t errors;      /**< As idd_dma_stats::errors. */
+	/** Bytes moved by operations that succeeded (copy and copy_sg: bytes
+	 *  copied; fill: bytes written). Counted when the engine finishes an
+	 *  operation, which may be before the application collects it. */
+	uint64_t bytes;
+	uint64_t reserved[4]; /**< Zero; room for more counters. */
+};
+
+/**
+ * Read a vchan's counters with the byte count, or the sum over all vchans.
+ * The three upstream counters are those idd_dma_stats_get() reports.
+ *
+ * @param dev_id
+ *   The identifier of the device.
+ * @param vchan
+ *   The vchan, or IDD_DMA_ALL_VCHAN.
+ * @param[out] stats
+ *   Filled on success.
+ * @return
+ *   0 on success; -EINVAL if the device does not exist, @p stats is NULL or
+ *   @p vchan is out of range; -ENOTSUP if the driver does not count bytes.
+ */
+int idd_dma_stats_ext_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats_ext *stats);
 
 #ifdef __cplusplus
 }

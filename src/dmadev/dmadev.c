@@ -610,6 +610,31 @@ idd_dma_stats_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats *stats)
 }
 
 int
+idd_dma_stats_ext_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats_ext *stats)
+{
+	struct idd_dma_dev *dev;
+	int ret;
+
+	pthread_mutex_lock(&dmadev_registry_lock);
+	dev = dmadev_lookup_locked(dev_id, "stats ext get", stats, "stats");
+	if (dev == NULL) {
+		ret = -EINVAL;
+	} else if (!vchan_in_range(dev, vchan, true)) {
+		DMADEV_REFUSE(dev, "stats ext get", "vchan %u out of range", vchan);
+		ret = -EINVAL;
+	} else if (dev->dev_ops->stats_ext_get == NULL) {
+		DMADEV_REFUSE(dev, "stats ext get", "driver %s does not count bytes",
+			      dev->driver->name);
+		ret = -ENOTSUP;
+	} else {
+		memset(stats, 0, sizeof(*stats));
+		ret = dev->dev_ops->stats_ext_get(dev, vchan, stats);
+	}
+	pthread_mutex_unlock(&dmadev_registry_lock);
+	return ret;
+}
+
+int
 idd_dma_stats_reset(int16_t dev_id, uint16_t vchan)
 {
 	struct idd_dma_dev *dev;

@@ -55,6 +55,9 @@ struct dma_dev_ops {
 	/* vchan < nb_vchans or IDD_DMA_ALL_VCHAN; stats zeroed by the caller. */
 	int (*stats_get)(const struct idd_dma_dev *dev, uint16_t vchan, struct idd_dma_stats *stats);
 	int (*stats_reset)(struct idd_dma_dev *dev, uint16_t vchan);
+	/* As stats_get, with bytes (idd extension); NULL means -ENOTSUP. */
+	int (*stats_ext_get)(const struct idd_dma_dev *dev, uint16_t vchan,
+			     struct idd_dma_stats_ext *stats);
 	int (*vchan_status)(const struct idd_dma_dev *dev, uint16_t vchan,
 			    enum idd_dma_vchan_status *status);
 	/* Driver part of idd_dma_dump(), after the generic lines. */

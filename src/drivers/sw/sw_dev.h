@@ -68,6 +68,27 @@ void sw_vchan_free(struct sw_vchan *vc);
 int sw_vchan_status(const struct idd_dma_dev *dev, uint16_t vchan,
 		    enum idd_dma_vchan_status *status);
 
+/* sw_domain.c: the group ops forward to src/group/; vchan domains. */
+int sw_group_create(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token,
+		    int16_t *group_id, idd_dma_access_pair_group_event_cb_t cb);
+int sw_group_destroy(struct idd_dma_dev *dev, int16_t group_id);
+int sw_group_join(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token,
+		  int16_t group_id, idd_dma_access_pair_group_event_cb_t cb);
+int sw_group_leave(struct idd_dma_dev *dev, int16_t group_id);
+int sw_group_handler_get(struct idd_dma_dev *dev, int16_t group_id, idd_uuid_t domain_id,
+			 uint16_t *handler);
+/* Check and acquire the handlers of an inter-domain vchan configuration;
+ * *@out is NULL for domain type NONE. -EINVAL (logged) when a handler
+ * names no present member of a group of this device, -ENOMEM. */
+int sw_xdom_setup(const struct idd_dma_dev *dev, uint16_t vchan,
+		  const struct idd_dma_vchan_conf *conf, struct sw_xdom **out);
+/* True when neither side needs translation (NULL included). */
+bool sw_xdom_local(const struct sw_xdom *xd);
+/* Release the handlers and free; NULL is a no-op. Control path only. */
+void sw_xdom_free(struct sw_xdom *xd);
+/* The dump line of a vchan's domains. */
+void sw_xdom_dump(const struct sw_xdom *xd, FILE *f);
+
 /* sw_start.c */
 int sw_dev_start(struct idd_dma_dev *dev);
 int sw_dev_stop(struct idd_dma_dev *dev);
@@ -80,6 +101,8 @@ void sw_worker_wake(struct sw_worker *w);
 /* sw_stats.c */
 int sw_stats_get(const struct idd_dma_dev *dev, uint16_t vchan, struct idd_dma_stats *stats);
 int sw_stats_reset(struct idd_dma_dev *dev, uint16_t vchan);
+int sw_stats_ext_get(const struct idd_dma_dev *dev, uint16_t vchan,
+		     struct idd_dma_stats_ext *stats);
 
 /* sw_dump.c */
 int sw_dev_dump(const struct idd_dma_dev *dev, FILE *f);

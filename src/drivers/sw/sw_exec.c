@@ -91,29 +91,60 @@ sw_fill_bytes(uint8_t *d, uint64_t pattern, size_t n)
 	memcpy(d, block, n);
 }
 
-/* A local address is used as it is, NULL included: like memcpy, the engine
- * does not second-guess the caller's own pointers. Only a resolver can say
- * that an address is not valid. */
+/* Bytes a non-local burst may move inside one RCU read-side section before
+ * the engine passes a quiescent point: a departing member's windows are
+ * unmapped only after every section that may use them ended, and the
+ * control thread waits for that (holding the group lock), so a burst of
+ * many large copies must not keep it waiting for the whole burst. */
+#define SW_RCU_SECTION_BYTES (4u << 20)
+
+/* An address of one side of an inter-domain vchan, as a pointer here. The
+ * caller's own side is used as it is; a peer's goes through its window
+ * table (one translation per range, usually a hit in the side's cache).
+ * NULL: not accessible. Inside a read-side section (sw_run()). */
 static inline __attribute__((always_inline)) void *
-sw_resolve(const struct sw_space *space, bool local, uint64_t addr, uint64_t len)
+sw_xlate(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
+{
+	if (side->table == NULL)
+		return (void *)(uintptr_t)addr;
+	return mem_wt_translate(side->table, &side->cache, addr, len, access);
+}
+
+/* A local vchan's address is used as it is, NULL included: like memcpy, the
+ * engine does not second-guess the caller's own pointers. Only an
+ * inter-domain side can say that an address is not valid. */
+static inline __attribute__((always_inline)) void *
+sw_src_ptr(struct sw_xdom *xd, bool local, uint64_t addr, uint64_t len)
 {
 	if (sw_likely(local))
 		return (void *)(uintptr_t)addr;
-	return space->resolve(space, addr, len);
+	return sw_xlate(&xd->src, addr, len, MEM_ACCESS_READ);
+}
+
+static inline __attribute__((always_inline)) void *
+sw_dst_ptr(struct sw_xdom *xd, bool local, uint64_t addr, uint64_t len)
+{
+	if (sw_likely(local))
+		return (void *)(uintptr_t)addr;
+	return sw_xlate(&xd->dst, addr, len, MEM_ACCESS_WRITE);
 }
 
 /* Copy the concatenation of one list to that of the other. The lists are
  * entries src_pos.. and dst_pos.. of @base, positions taken modulo
  * @sge_mask + 1 (the sge ring wraps). The caller checked that the totals
- * are equal and non-zero. */
+ * are equal and non-zero. Each entry is translated on its own, so entries
+ * may lie in different windows (never across two: a window boundary is
+ * where one mapping ends). On success adds the bytes copied to *@bytes. */
 static uint16_t
-sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t src_pos,
-	   unsigned int nb_src, uint32_t dst_pos, unsigned int nb_dst, uint32_t sge_mask)
+sw_exec_sg(struct sw_xdom *xd, bool local, const struct idd_dma_sge *base, uint32_t src_pos,
+	   unsigned int nb_src, uint32_t dst_pos, unsigned int nb_dst, uint32_t sge_mask,
+	   uint64_t *bytes)
 {
 	const uint8_t *sp = NULL;
 	uint8_t *dp = NULL;
 	uint32_t sl = 0, dl = 0;
 	unsigned int si = 0, di = 0;
+	uint64_t moved = 0;
 
 	for (;;) {
 		uint32_t n;
@@ -122,12 +153,12 @@ sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t s
 			const struct idd_dma_sge *e;
 
 			if (si == nb_src)
-				return IDD_DMA_STATUS_SUCCESSFUL;
+				goto done;
 			e = &base[(src_pos + si++) & sge_mask];
 			if (e->length == 0)
 				continue;
-			sp = sw_resolve(&vc->src_space, vc->local, e->addr, e->length);
-			if (!vc->local && sw_unlikely(sp == NULL))
+			sp = sw_src_ptr(xd, local, e->addr, e->length);
+			if (!local && sw_unlikely(sp == NULL))
 				return IDD_DMA_STATUS_INVALID_SRC_ADDR;
 			sl = e->length;
 		}
@@ -135,12 +166,12 @@ sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t s
 			const struct idd_dma_sge *e;
 
 			if (di == nb_dst)
-				return IDD_DMA_STATUS_SUCCESSFUL;
+				goto done;
 			e = &base[(dst_pos + di++) & sge_mask];
 			if (e->length == 0)
 				continue;
-			dp = sw_resolve(&vc->dst_space, vc->local, e->addr, e->length);
-			if (!vc->local && sw_unlikely(dp == NULL))
+			dp = sw_dst_ptr(xd, local, e->addr, e->length);
+			if (!local && sw_unlikely(dp == NULL))
 				return IDD_DMA_STATUS_INVALID_DST_ADDR;
 			dl = e->length;
 		}
@@ -150,13 +181,18 @@ sw_exec_sg(const struct sw_vchan *vc, const struct idd_dma_sge *base, uint32_t s
 		dp += n;
 		sl -= n;
 		dl -= n;
+		moved += n;
 	}
+done:
+	*bytes += moved;
+	return IDD_DMA_STATUS_SUCCESSFUL;
 }
 
-/* An application's op (enq/deq mode): its segments are its own memory, so
- * the length rule is checked here rather than at enqueue. */
+/* An application's op (enq/deq mode): its segment list is its own memory,
+ * so the length rule is checked here rather than at enqueue; the addresses
+ * in it belong to the vchan's domains like any others. */
 static uint16_t
-sw_exec_op(const struct sw_vchan *vc, struct idd_dma_op *op)
+sw_exec_op(struct sw_xdom *xd, bool local, struct idd_dma_op *op, uint64_t *bytes)
 {
 	const struct idd_dma_sge *seg = op->src_dst_seg;
 	uint64_t src_total = 0, dst_total = 0;
@@ -168,14 +204,15 @@ sw_exec_op(const struct sw_vchan *vc, struct idd_dma_op *op)
 		dst_total += seg[op->nb_src + i].length;
 	if (src_total == 0 || src_total != dst_total)
 		return IDD_DMA_STATUS_INVALID_LENGTH;
-	st = sw_exec_sg(vc, seg, 0, op->nb_src, op->nb_src, op->nb_dst, UINT32_MAX);
+	st = sw_exec_sg(xd, local, seg, 0, op->nb_src, op->nb_src, op->nb_dst, UINT32_MAX, bytes);
 	if (st == IDD_DMA_STATUS_SUCCESSFUL)
 		op->status = IDD_DMA_STATUS_SUCCESSFUL;
 	return st;
 }
 
 static inline __attribute__((always_inline)) uint16_t
-sw_exec(const struct sw_vchan *vc, const struct sw_desc *d, bool local)
+sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, bool local,
+	uint64_t *bytes)
 {
 	void *dp;
 	const void *sp;
@@ -184,30 +221,32 @@ sw_exec(const struct sw_vchan *vc, const struct sw_desc *d, bool local)
 	case SW_OP_COPY:
 		if (sw_unlikely(d->len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		sp = sw_resolve(&vc->src_space, local, d->src, d->len);
+		sp = sw_src_ptr(xd, local, d->src, d->len);
 		if (!local && sw_unlikely(sp == NULL))
 			return IDD_DMA_STATUS_INVALID_SRC_ADDR;
-		dp = sw_resolve(&vc->dst_space, local, d->dst, d->len);
+		dp = sw_dst_ptr(xd, local, d->dst, d->len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_copy_bytes(dp, sp, d->len);
+		*bytes += d->len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	case SW_OP_FILL:
 		if (sw_unlikely(d->len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		dp = sw_resolve(&vc->dst_space, local, d->dst, d->len);
+		dp = sw_dst_ptr(xd, local, d->dst, d->len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_fill_bytes(dp, d->src, d->len);
+		*bytes += d->len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	case SW_OP_COPY_SG:
 		if (sw_unlikely(d->flags & SW_F_BAD_LEN))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		return sw_exec_sg(vc, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
+		return sw_exec_sg(xd, local, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
 				  (uint32_t)d->src + (d->dst & 0xffff), (unsigned int)(d->dst >> 16),
-				  vc->sge_mask);
+				  vc->sge_mask, bytes);
 	case SW_OP_OPS:
-		return sw_exec_op(vc, (struct idd_dma_op *)(uintptr_t)d->src);
+		return sw_exec_op(xd, local, (struct idd_dma_op *)(uintptr_t)d->src, bytes);
 	}
 	return IDD_DMA_STATUS_INVALID_OPCODE;
 }
@@ -226,8 +265,10 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 {
 	const struct sw_desc *ring = vc->ring;
 	const unsigned int mask = vc->mask;
+	struct sw_xdom *xd = vc->xd;
 	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
+	uint64_t bytes = 0, section_start = 0;
 
 	/* A native-width counter: ring positions are taken modulo 2^16 only
 	 * where they are stored or masked. */
@@ -239,7 +280,7 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 		if (sw_unlikely(state != SW_BURST_OK) && (flags & SW_F_FENCE))
 			state = SW_BURST_SKIPPED;
 		if (sw_likely(state != SW_BURST_SKIPPED))
-			st = sw_exec(vc, d, local);
+			st = sw_exec(vc, xd, d, local, &bytes);
 		else
 			st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 		if (sw_unlikely(st != IDD_DMA_STATUS_SUCCESSFUL)) {
@@ -250,6 +291,14 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 		}
 		if (flags & SW_F_BURST_END)
 			state = SW_BURST_OK;
+		/* A quiescent point between two operations (see
+		 * SW_RCU_SECTION_BYTES); no pointer from a translation lives
+		 * across it, and the side caches hold values, not pointers. */
+		if (!local && sw_unlikely(bytes - section_start >= SW_RCU_SECTION_BYTES)) {
+			mem_rcu_read_unlock();
+			mem_rcu_read_lock();
+			section_start = bytes;
+		}
 	}
 	vc->fence_state = (uint8_t)state;
 	if (sw_unlikely(failed != 0))
@@ -257,6 +306,9 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 				      atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) +
 					      failed,
 				      memory_order_relaxed);
+	atomic_store_explicit(&vc->n_bytes,
+			      atomic_load_explicit(&vc->n_bytes, memory_order_relaxed) + bytes,
+			      memory_order_relaxed);
 	/* Release: the data moved and the statuses and fin_errors written
 	 * above become visible before the new position. Pairs with the acquire
 	 * loads of finished in sw_completion.c, sw_ops.c and sw_vchan.c. */
@@ -267,9 +319,18 @@ void
 sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to)
 {
 	/* Two copies of the loop: for a vchan whose both sides are local the
-	 * compiler drops every resolve call. */
-	if (sw_likely(vc->local))
+	 * compiler drops every translation, and no read-side section is
+	 * needed since no peer mapping is touched. */
+	if (sw_likely(vc->local)) {
 		sw_run_loop(vc, from, to, true);
-	else
-		sw_run_loop(vc, from, to, false);
+		return;
+	}
+	/* Peers' windows are only used inside a read-side section: a departing
+	 * member's windows are unmapped after every section that may have
+	 * translated into them has ended (mem/rcu.h). The section covers the
+	 * burst, so the inline engine pays for it once per submit and the
+	 * worker once per batch; neither blocks inside it. */
+	mem_rcu_read_lock();
+	sw_run_loop(vc, from, to, false);
+	mem_rcu_read_unlock();
 }

@@ -9,16 +9,19 @@
 #include <string.h>
 
 #include "drivers/sw/sw_dev.h"
+#include "group/group.h"
 
 static int
 sw_dev_info_get(const struct idd_dma_dev *dev, struct idd_dma_info *info)
 {
 	(void)dev;
 	/* What the engine really does, nothing more: it moves bytes between
-	 * virtual addresses, reports failures per operation, and supports
-	 * silent and enqueue/dequeue modes. */
+	 * virtual addresses, its own process's or (through access pair groups
+	 * and their windows) other processes', reports failures per
+	 * operation, and supports silent and enqueue/dequeue modes. */
 	info->dev_capa = IDD_DMA_CAPA_MEM_TO_MEM | IDD_DMA_CAPA_SVA |
 			 IDD_DMA_CAPA_HANDLES_ERRORS | IDD_DMA_CAPA_SILENT |
+			 IDD_DMA_CAPA_INTER_PROCESS_DOMAIN |
 			 IDD_DMA_CAPA_OPS_COPY | IDD_DMA_CAPA_OPS_COPY_SG |
 			 IDD_DMA_CAPA_OPS_FILL | IDD_DMA_CAPA_OPS_ENQ_DEQ;
 	info->max_vchans = SW_MAX_VCHANS;
@@ -74,7 +77,11 @@ sw_dev_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 static int
 sw_dev_close(struct idd_dma_dev *dev)
 {
+	/* The vchans first: they give their handler references back while
+	 * the device's handler table still exists. Then the groups: the
+	 * device leaves those it joined and ends those it created. */
 	sw_vchans_free(dev->dev_private);
+	group_dev_close(dev->dev_id);
 	return 0;
 }
 
@@ -87,8 +94,14 @@ const struct dma_dev_ops sw_dev_ops = {
 	.vchan_setup = sw_vchan_setup,
 	.stats_get = sw_stats_get,
 	.stats_reset = sw_stats_reset,
+	.stats_ext_get = sw_stats_ext_get,
 	.vchan_status = sw_vchan_status,
 	.dev_dump = sw_dev_dump,
+	.access_pair_group_create = sw_group_create,
+	.access_pair_group_destroy = sw_group_destroy,
+	.access_pair_group_join = sw_group_join,
+	.access_pair_group_leave = sw_group_leave,
+	.access_pair_group_handler_get = sw_group_handler_get,
 };
 
 static int
@@ -111,6 +124,13 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 			     "engine runs on the caller's thread)", dev->name,
 			(unsigned long long)cpu);
 		return -EINVAL;
+	}
+
+	/* namespace= and abstract_sockets=: where this device's groups meet. */
+	ret = group_dev_parse_args(dev->dev_id, args);
+	if (ret != 0) {
+		group_dev_close(dev->dev_id);
+		return ret;
 	}
 
 	sd->name = dev->name;

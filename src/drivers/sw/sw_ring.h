@@ -33,6 +33,8 @@
 
 #include <idd/idd_dmadev.h>
 
+#include "mem/window_table.h"
+
 #define SW_CACHE_LINE 64
 
 #define sw_likely(x) __builtin_expect(!!(x), 1)
@@ -93,16 +95,34 @@ _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
 _Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE, "fence bit shared by both encodings");
 
 /*
- * The address space one side of a vchan lives in, fixed at vchan setup.
- * resolve == NULL is the caller's own address space (identity). An
- * inter-domain vchan sets a resolver that maps a peer's address range to a
- * local pointer, or returns NULL when the range is not accessible; the
- * engine then completes the operation with INVALID_SRC_ADDR or
- * INVALID_DST_ADDR and carries on.
+ * The address space one side of an inter-domain vchan lives in, fixed at
+ * vchan setup from its handler. table == NULL is the caller's own address
+ * space: addresses are used as they are. Otherwise the table is the peer's
+ * (mem/window_table.h) and every address range is translated through it,
+ * with this side's last-hit cache; a range that is not inside one of the
+ * peer's windows with the needed permission translates to NULL and the
+ * operation completes with INVALID_SRC_ADDR or INVALID_DST_ADDR. When the
+ * peer departs, the group layer empties its table (unmapping after a grace
+ * period), so later operations fail that same way.
+ *
+ * The cache is written by whoever runs the engine for this vchan (one
+ * thread at a time), inside a mem RCU read-side section.
  */
-struct sw_space {
-	void *(*resolve)(const struct sw_space *space, uint64_t addr, uint64_t len);
-	void *ctx;
+struct sw_side {
+	struct mem_wt *table;
+	struct mem_wt_cache cache;
+	uint16_t handler; /* as given to vchan setup; its reference is held */
+	bool held;        /* a reference on handler is held (released at free) */
+};
+
+/* Inter-domain state of a vchan (NULL for domain type NONE). Allocated at
+ * setup, out of the vchan's four lines so that the local fast path does
+ * not pay for it. */
+struct sw_xdom {
+	struct sw_side src;
+	struct sw_side dst;
+	enum idd_dma_inter_domain_type type;
+	int16_t dev_id; /* for releasing the handlers */
 };
 
 /* Four cache lines, so that indexing the vchan array is a shift. */
@@ -115,7 +135,7 @@ struct sw_vchan {
 	uint32_t sge_mask;
 	uint16_t nb_desc;
 	uint16_t mask;
-	bool local; /* both spaces are the caller's: the engine skips resolving */
+	bool local; /* both sides are the caller's: the engine translates nothing */
 	uint64_t base_submitted;
 	uint64_t base_completed;
 	uint64_t base_errors;
@@ -130,6 +150,7 @@ struct sw_vchan {
 	_Atomic uint64_t n_submitted;
 	_Atomic uint64_t n_completed;
 	_Atomic uint64_t n_errors;
+	uint64_t base_bytes; /* stats_reset's baseline of n_bytes (control path) */
 
 	/* Producer to engine. */
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t submitted;
@@ -138,9 +159,12 @@ struct sw_vchan {
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
 	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
 	uint8_t fence_state;         /* engine only: enum sw_fence_state */
-	/* Read by the engine only when !local. */
-	struct sw_space src_space;
-	struct sw_space dst_space;
+	/* Bytes moved by successful operations; the engine is the only writer
+	 * (relaxed), stats read it from other threads. */
+	_Atomic uint64_t n_bytes;
+	/* Set up at vchan setup, NULL for an ordinary vchan; the engine reads
+	 * it only when !local. */
+	struct sw_xdom *xd;
 };
 _Static_assert(sizeof(struct sw_vchan) == 4 * SW_CACHE_LINE, "vchan is four cache lines");
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vchan setup: ring, status words and sge FIFO; vchan_status. */
+/* vchan setup: ring, status words, sge FIFO and domains; vchan_status. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +12,11 @@ sw_vchan_free(struct sw_vchan *vc)
 	free(vc->ring);
 	free(vc->status);
 	free(vc->sges);
+	sw_xdom_free(vc->xd);
 	vc->ring = NULL;
 	vc->status = NULL;
 	vc->sges = NULL;
+	vc->xd = NULL;
 }
 
 static void *
@@ -34,19 +36,20 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	struct sw_vchan *vc = &sd->vchans[vchan];
 	uint32_t nb_sges = (uint32_t)conf->nb_desc * SW_SGE_PER_DESC;
 	struct sw_vchan fresh;
+	int ret;
 
 	if ((conf->nb_desc & (conf->nb_desc - 1)) != 0) {
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: nb_desc %u is not a power of two",
 			dev->name, vchan, conf->nb_desc);
 		return -EINVAL;
 	}
-	if (conf->domain.type != IDD_DMA_INTER_DOMAIN_NONE) {
-		IDD_LOG(ERR, "dev %s: vchan %u setup refused: inter-domain transfers are not "
-			     "supported yet", dev->name, vchan);
-		return -EINVAL;
-	}
 
 	memset(&fresh, 0, sizeof(fresh));
+	/* Handlers first: a refused one is the likelier failure, and it must
+	 * leave the vchan's previous setup (and its references) untouched. */
+	ret = sw_xdom_setup(dev, vchan, conf, &fresh.xd);
+	if (ret != 0)
+		return ret;
 	fresh.ring = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.ring));
 	fresh.status = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.status));
 	/* Not zeroed: an entry is always written before it is read. */
@@ -60,10 +63,11 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	fresh.nb_desc = conf->nb_desc;
 	fresh.mask = (uint16_t)(conf->nb_desc - 1);
 	fresh.sge_mask = nb_sges - 1;
-	/* Identity on both sides; inter-domain setup will install resolvers
-	 * from the handlers here, once, so the engine pays one call per side
-	 * and operation. */
-	fresh.local = true;
+	/* The engine's fast loop, with no translation and no read-side
+	 * section, serves every vchan whose both sides are this process:
+	 * ordinary ones, and inter-process ones whose handlers both name our
+	 * own domain. */
+	fresh.local = sw_xdom_local(fresh.xd);
 
 	sw_vchan_free(vc);
 	*vc = fresh;

@@ -660,6 +660,20 @@ test_vchan_setup_conf(void **state)
 		conf.domain.src_handler = 1;
 		conf.domain.dst_handler = 2;
 		assert_refused(idd_dma_vchan_setup(dev, 0, &conf), -EINVAL, "api_vconf");
+	} else {
+		/* With the capability, the handlers must name members of a
+		 * group of this device: this one is in none, so no handler
+		 * (0 included) is valid. */
+		static const uint16_t handlers[][2] = { { 0, 0 }, { 1, 2 }, { 7, 7 },
+							{ UINT16_MAX, 1 } };
+
+		for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+			conf = tu_vchan_conf(nb_desc);
+			conf.domain.type = IDD_DMA_INTER_PROCESS_DOMAIN;
+			conf.domain.src_handler = handlers[i][0];
+			conf.domain.dst_handler = handlers[i][1];
+			assert_refused(idd_dma_vchan_setup(dev, 0, &conf), -EINVAL, "api_vconf");
+		}
 	}
 	if (!(info.dev_capa & IDD_DMA_CAPA_INTER_OS_DOMAIN)) {
 		conf = tu_vchan_conf(nb_desc);
@@ -989,8 +1003,13 @@ test_group_calls_generic_checks(void **state)
 		assert_refused(idd_dma_access_pair_group_handler_get(dev, 0, domain, &handler),
 			       -EINVAL, "api_grp");
 	} else {
-		print_message("device has an inter-domain capability: the driver's answers "
-			      "are checked by the group tests\n");
+		/* Past the generic checks, the driver answers; for a device in
+		 * no group that is -ENOENT (the multi-process tests in
+		 * tests/dataplane check every other code). */
+		assert_refused(idd_dma_access_pair_group_destroy(dev, 0), -ENOENT, "refused");
+		assert_refused(idd_dma_access_pair_group_leave(dev, 0), -ENOENT, "refused");
+		assert_refused(idd_dma_access_pair_group_handler_get(dev, 0, domain, &handler),
+			       -ENOENT, "refused");
 	}
 	/* Same answers whatever the device's state. */
 	tu_configure(dev, 1);

@@ -19,6 +19,7 @@ test_info(void **state)
 {
 	const uint64_t want = IDD_DMA_CAPA_MEM_TO_MEM | IDD_DMA_CAPA_SVA |
 			      IDD_DMA_CAPA_HANDLES_ERRORS | IDD_DMA_CAPA_SILENT |
+			      IDD_DMA_CAPA_INTER_PROCESS_DOMAIN |
 			      IDD_DMA_CAPA_OPS_COPY | IDD_DMA_CAPA_OPS_COPY_SG |
 			      IDD_DMA_CAPA_OPS_FILL | IDD_DMA_CAPA_OPS_ENQ_DEQ;
 	const char *const args[] = {NULL, "", "engine=inline", "engine=thread", "driver=sw",
