@@ -99,27 +99,27 @@ dp_pattern_byte(uint64_t seed, uint64_t i)
 }
 
 void
-dp_pattern_fill(uint8_t *p, size_t len, uint64_t seed)
+dp_pattern_fill(uint8_t *p, size_t len, uint64_t seed, uint64_t off)
 {
 	size_t i = 0;
 
-	for (; i < len && (i & 7) != 0; i++)
-		p[i] = dp_pattern_byte(seed, i);
+	for (; i < len && ((off + i) & 7) != 0; i++)
+		p[i] = dp_pattern_byte(seed, off + i);
 	for (; i + 8 <= len; i += 8) {
-		uint64_t w = htole64(pattern_word(seed, i >> 3));
+		uint64_t w = htole64(pattern_word(seed, (off + i) >> 3));
 
 		memcpy(p + i, &w, 8);
 	}
 	for (; i < len; i++)
-		p[i] = dp_pattern_byte(seed, i);
+		p[i] = dp_pattern_byte(seed, off + i);
 }
 
 long long
-dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed)
+dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed, uint64_t off)
 {
 	for (size_t i = 0; i < len;) {
-		if ((i & 7) == 0 && i + 8 <= len) {
-			uint64_t w = htole64(pattern_word(seed, i >> 3)), got;
+		if (((off + i) & 7) == 0 && i + 8 <= len) {
+			uint64_t w = htole64(pattern_word(seed, (off + i) >> 3)), got;
 
 			memcpy(&got, p + i, 8);
 			if (got == w) {
@@ -127,7 +127,7 @@ dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed)
 				continue;
 			}
 		}
-		if (p[i] != dp_pattern_byte(seed, i))
+		if (p[i] != dp_pattern_byte(seed, off + i))
 			return (long long)i;
 		i++;
 	}
@@ -409,18 +409,21 @@ cmd_burst(const struct args *a, char *out, size_t cap)
 	return 0;
 }
 
+/* waitread V ADDR MS / waitwrite V ADDR MS. A peer's window reaches the
+ * other members through the group's creator a little after it was made (or
+ * after the peer joined): poll with one-byte copies from it (harmless) or
+ * into it (at a byte the test reserved for this). */
 static int
-cmd_waitread(const struct args *a)
+cmd_waitrw(const struct args *a, bool write)
 {
 	uint16_t v = (uint16_t)num(a, 1);
 	uint64_t end = dp_now_us() + num(a, 3) * 1000u;
 
-	/* A peer's new window reaches us through its group's creator a little
-	 * after it was made: poll with harmless one-byte reads. */
 	for (;;) {
 		enum idd_dma_status_code st;
-		int idx = idd_dma_copy(me.dev, v, num(a, 2), (uintptr_t)me.scratch, 1,
-				       IDD_DMA_OP_FLAG_SUBMIT);
+		uint64_t src = write ? (uintptr_t)me.scratch : num(a, 2);
+		uint64_t dst = write ? num(a, 2) : (uintptr_t)me.scratch;
+		int idx = idd_dma_copy(me.dev, v, src, dst, 1, IDD_DMA_OP_FLAG_SUBMIT);
 
 		if (idx < 0)
 			return idx;
@@ -525,12 +528,90 @@ cmd_check(const struct args *a, char *out, size_t cap, bool bytewise)
 				break;
 			}
 	} else {
-		off = dp_pattern_check(p, len, num(a, 3));
+		off = dp_pattern_check(p, len, num(a, 3), num(a, 4));
 	}
 	if (off < 0)
 		return 0;
 	snprintf(out, cap, " %lld", off);
 	return -EIO;
+}
+
+/* seq V N (SRC DST LEN FLAGS)*N: one burst of copies with their own flags;
+ * answers each status, in order. */
+static int
+cmd_seq(const struct args *a, char *out, size_t cap)
+{
+	enum idd_dma_status_code st[DP_MAX_VALS];
+	uint16_t v = (uint16_t)num(a, 1);
+	unsigned int n = (unsigned int)num(a, 2);
+	size_t used = 0;
+
+	if (n > DP_MAX_VALS)
+		return -E2BIG;
+	for (unsigned int i = 0; i < n; i++) {
+		int b = 3 + 4 * (int)i;
+		int r = idd_dma_copy(me.dev, v, num(a, b), num(a, b + 1), (uint32_t)num(a, b + 2),
+				     num(a, b + 3) & ~IDD_DMA_OP_FLAG_SUBMIT);
+
+		if (r < 0)
+			return r;
+	}
+	idd_dma_submit(me.dev, v);
+	if (collect(v, n, st, NULL, NULL, NULL) != n)
+		return -ETIMEDOUT;
+	for (unsigned int i = 0; i < n && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, " %d", (int)st[i]);
+	return 0;
+}
+
+/* floodleave V SRC DST LEN N GID: N copies in one burst, then at once leave
+ * the group; then collect every completion. -> OK ERRORS LEAVE_RET */
+static int
+cmd_floodleave(const struct args *a, char *out, size_t cap)
+{
+	uint16_t v = (uint16_t)num(a, 1);
+	unsigned int n = (unsigned int)num(a, 5), ok = 0, err = 0;
+	int leave;
+
+	for (unsigned int i = 0; i < n; i++) {
+		int r = idd_dma_copy(me.dev, v, num(a, 2), num(a, 3), (uint32_t)num(a, 4), 0);
+
+		if (r < 0)
+			return r;
+	}
+	idd_dma_submit(me.dev, v);
+	leave = idd_dma_access_pair_group_leave(me.dev, (int16_t)num(a, 6));
+	if (collect(v, n, NULL, &ok, &err, NULL) != n)
+		return -ETIMEDOUT;
+	snprintf(out, cap, " %u %u %d", ok, err, leave);
+	return 0;
+}
+
+/* dumpcheck NEEDLE...: does idd_dma_dump() print this text? (Underscores
+ * in the needle stand for spaces.) */
+static int
+cmd_dumpcheck(const struct args *a)
+{
+	char needle[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	snprintf(needle, sizeof(needle), "%s", a->n > 1 ? a->tok[1] : "");
+	for (char *c = needle; *c != '\0'; c++)
+		if (*c == '_')
+			*c = ' ';
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return -ENOMEM;
+	ret = idd_dma_dump(me.dev, f);
+	fclose(f);
+	if (ret == 0 && strstr(buf, needle) == NULL) {
+		fprintf(stderr, "dump lacks '%s':\n%s", needle, buf);
+		ret = -ENOENT;
+	}
+	free(buf);
+	return ret;
 }
 
 static int
@@ -587,11 +668,38 @@ run(struct args *a, char *vals, size_t cap)
 	if (strcmp(c, "regwin") == 0)
 		return cmd_regwin(a, vals, cap);
 	if (strcmp(c, "fill") == 0) {
-		dp_pattern_fill((uint8_t *)(uintptr_t)num(a, 1), num(a, 2), num(a, 3));
+		dp_pattern_fill((uint8_t *)(uintptr_t)num(a, 1), num(a, 2), num(a, 3), num(a, 4));
 		return 0;
 	}
 	if (strcmp(c, "check") == 0)
 		return cmd_check(a, vals, cap, false);
+	if (strcmp(c, "checkpat") == 0) {
+		/* checkpat ADDR LEN PATTERN: what a fill with PATTERN writes. */
+		const uint8_t *p = (const uint8_t *)(uintptr_t)num(a, 1);
+		uint64_t pat = num(a, 3);
+
+		for (size_t i = 0; i < num(a, 2); i++)
+			if (p[i] != (uint8_t)(pat >> (8 * (i % 8)))) {
+				snprintf(vals, cap, " %zu", i);
+				return -EIO;
+			}
+		return 0;
+	}
+	if (strcmp(c, "wininfo") == 0) {
+		struct idd_mem_window_info wi;
+
+		ret = idd_mem_window_get((const void *)(uintptr_t)num(a, 1), &wi);
+		if (ret == 0)
+			snprintf(vals, cap, " %llu %llu %u", (unsigned long long)(uintptr_t)wi.base,
+				 (unsigned long long)wi.len, wi.perms);
+		return ret;
+	}
+	if (strcmp(c, "seq") == 0)
+		return cmd_seq(a, vals, cap);
+	if (strcmp(c, "floodleave") == 0)
+		return cmd_floodleave(a, vals, cap);
+	if (strcmp(c, "dumpcheck") == 0)
+		return cmd_dumpcheck(a);
 	if (strcmp(c, "set") == 0) {
 		memset((void *)(uintptr_t)num(a, 1), (int)num(a, 3), num(a, 2));
 		return 0;
@@ -629,7 +737,9 @@ run(struct args *a, char *vals, size_t cap)
 	if (strcmp(c, "burst") == 0)
 		return cmd_burst(a, vals, cap);
 	if (strcmp(c, "waitread") == 0)
-		return cmd_waitread(a);
+		return cmd_waitrw(a, false);
+	if (strcmp(c, "waitwrite") == 0)
+		return cmd_waitrw(a, true);
 	if (strcmp(c, "multi") == 0)
 		return cmd_multi(a, vals, cap);
 	if (strcmp(c, "loop") == 0)

@@ -22,10 +22,12 @@
  *   handler GID DOM            -> H
  *   alloc LEN PERMS            idd_mem_alloc -> ADDR
  *   free ADDR
+ *   wininfo ADDR               the window holding ADDR -> BASE LEN PERMS
  *   regwin PAGES WINPAGE PERMS a memfd of PAGES pages mapped shared, page
  *                              WINPAGE alone registered as a window
  *                              -> MAPADDR WINADDR
- *   fill ADDR LEN SEED | check ADDR LEN SEED (-> -EIO OFFSET on mismatch)
+ *   fill ADDR LEN SEED [OFF] | check ADDR LEN SEED [OFF]  bytes OFF.. of
+ *                              pattern SEED (check: -EIO OFFSET on mismatch)
  *   set ADDR LEN BYTE | checkbyte ADDR LEN BYTE (-> -EIO OFFSET)
  *   vsetup V TYPE SRCH DSTH    stop if started, set vchan V up
  *   start | stop
@@ -35,12 +37,19 @@
  *   burst V N SRC SSTEP DST DSTEP LEN   N copies in one burst
  *                              -> OK ERRORS FIRST_ERROR_STATUS
  *   waitread V ADDR MS         1-byte copies from ADDR until one succeeds
+ *   waitwrite V ADDR MS        1-byte copies to ADDR until one succeeds
  *   multi ROUNDS LEN SRC N (V DST)*N   per round one copy SRC->DST on each
  *                              vchan, one burst each -> OK ERRORS
  *   loop V SRC DST LEN AFTER_MS MAX_MS  copy in bursts of 8 until MEMBER_LEFT
  *                              was seen AFTER_MS ago (or MAX_MS passed)
  *                              -> SUBMITTED COMPLETED OK ERRORS LEFT_SEEN
  *                                 OK_AFTER_LEFT STATS_SUB STATS_COMP STATS_ERR
+ *   seq V N (SRC DST LEN FLAGS)*N  one burst, each copy with its flags
+ *                              -> STATUS*N
+ *   floodleave V SRC DST LEN N GID  N copies in one burst, leave at once,
+ *                              then collect -> OK ERRORS LEAVE_RET
+ *   checkpat ADDR LEN PATTERN  bytes as a fill with PATTERN writes them
+ *   dumpcheck TEXT             idd_dma_dump() prints TEXT ('_' = space)
  *   stats V                    -> SUBMITTED COMPLETED ERRORS BYTES
  *   dump                       idd_dma_dump to stderr
  *   waitev EV DOM MS           wait for a group event (consumes it)
@@ -94,9 +103,10 @@ const char *dp_hex(unsigned int n); /* static buffer per call site: use at once 
 
 /* The byte at offset @i of pattern @seed. */
 uint8_t dp_pattern_byte(uint64_t seed, uint64_t i);
-void dp_pattern_fill(uint8_t *p, size_t len, uint64_t seed);
-/* Offset of the first byte that differs from the pattern, or -1. */
-long long dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed);
+/* Bytes @off..@off+@len of pattern @seed, to @p. */
+void dp_pattern_fill(uint8_t *p, size_t len, uint64_t seed, uint64_t off);
+/* Offset in @p of the first byte that differs from the pattern, or -1. */
+long long dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed, uint64_t off);
 
 uint64_t dp_now_us(void);
 

@@ -21,8 +21,8 @@
 	do {                                                                              \
 		int dp_code_ = dp_cmd((p), __VA_ARGS__);                                  \
 		if (dp_code_ != (want))                                                   \
-			fail_msg("%s:%d: '" #__VA_ARGS__ "': answer '%s', expected %d",   \
-				 __FILE__, __LINE__, (p)->last, (int)(want));             \
+			fail_msg("%s:%d: %s: answer '%s', expected %d", __FILE__,         \
+				 __LINE__, #__VA_ARGS__, (p)->last, (int)(want));         \
 	} while (0)
 
 #define DP_OK(p, ...) DP_EXPECT(p, 0, __VA_ARGS__)
@@ -32,8 +32,8 @@
 	do {                                                                              \
 		DP_OK(p, __VA_ARGS__);                                                    \
 		if ((int)(p)->val[0] != (int)(st))                                        \
-			fail_msg("%s:%d: '" #__VA_ARGS__ "': status %d, expected %d",     \
-				 __FILE__, __LINE__, (int)(p)->val[0], (int)(st));        \
+			fail_msg("%s:%d: %s: status %d, expected %d", __FILE__, __LINE__, \
+				 #__VA_ARGS__, (int)(p)->val[0], (int)(st));              \
 	} while (0)
 
 #define DP_INTER IDD_DMA_INTER_PROCESS_DOMAIN
