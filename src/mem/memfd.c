@@ -3,6 +3,7 @@
  * can be reserved), check and seal fds that come from elsewhere. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,14 +16,19 @@
 size_t
 mem_page_size(void)
 {
-	static size_t page;
+	/* Threads may compute it at once (the control thread importing a
+	 * peer's window, an application thread allocating); they store the
+	 * same value, and the atomic makes that race a defined one. */
+	static _Atomic size_t page;
+	size_t p = atomic_load_explicit(&page, memory_order_relaxed);
 
-	if (page == 0) {
+	if (p == 0) {
 		long v = sysconf(_SC_PAGESIZE);
 
-		page = v > 0 ? (size_t)v : 4096;
+		p = v > 0 ? (size_t)v : 4096;
+		atomic_store_explicit(&page, p, memory_order_relaxed);
 	}
-	return page;
+	return p;
 }
 
 static size_t

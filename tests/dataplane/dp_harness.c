@@ -694,6 +694,20 @@ run(struct args *a, char *vals, size_t cap)
 				 (unsigned long long)wi.len, wi.perms);
 		return ret;
 	}
+	if (strcmp(c, "waitmembers") == 0) {
+		/* waitmembers GID N MS: a member hears of later joiners a little
+		 * after they joined (the creator relays). */
+		uint64_t end = dp_now_us() + num(a, 3) * 1000u;
+
+		for (;;) {
+			ret = idd_dma_access_pair_group_members(me.dev, (int16_t)num(a, 1), NULL, 0);
+			if (ret < 0 || (uint64_t)ret == num(a, 2))
+				return ret < 0 ? ret : 0;
+			if (dp_now_us() > end)
+				return -ETIMEDOUT;
+			usleep(1000);
+		}
+	}
 	if (strcmp(c, "seq") == 0)
 		return cmd_seq(a, vals, cap);
 	if (strcmp(c, "floodleave") == 0)

@@ -20,6 +20,7 @@
  *   create DOM TOK             -> GID
  *   join GID DOM TOK | leave GID | destroy GID
  *   handler GID DOM            -> H
+ *   waitmembers GID N MS       until the group has N members here
  *   alloc LEN PERMS            idd_mem_alloc -> ADDR
  *   free ADDR
  *   wininfo ADDR               the window holding ADDR -> BASE LEN PERMS

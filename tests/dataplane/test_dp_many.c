@@ -48,6 +48,8 @@ test_three_remote_to_remote(void **state)
 	for (int i = 1; i < N; i++)
 		DP_OK(&m[i], "join %llu %s %s", gid, dp_hex(1 + i), dp_hex(33));
 	for (int i = 0; i < N; i++)
+		DP_OK(&m[i], "waitmembers %llu %d 5000", gid, N);
+	for (int i = 0; i < N; i++)
 		for (int j = 0; j < N; j++) {
 			DP_OK(&m[i], "handler %llu %s", gid, dp_hex(1 + j));
 			h[i][j] = m[i].val[0];
@@ -128,6 +130,8 @@ test_eight_all_to_all(void **state)
 	 * the copying is what runs at once. */
 	for (int i = 1; i < N; i++)
 		DP_OK(&m[i], "join %llu %s %s", gid, dp_hex(1 + i), dp_hex(44));
+	for (int i = 0; i < N; i++)
+		DP_OK(&m[i], "waitmembers %llu %d 5000", gid, N);
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < N; j++) {
 			DP_OK(&m[i], "handler %llu %s", gid, dp_hex(1 + j));
