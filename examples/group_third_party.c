@@ -8,8 +8,9 @@
  *   -------------------------   ----------------          ----------------
  *   start producer and consumer, a pipe on each one's stdin
  *   create group G, send "G TOKEN NAMESPACE" to both
- *                               allocate "producer.data"  allocate "consumer.inbox"
- *                               (peers read), fill it     (peers write)
+ *                               allocate "producer.data"  map a memfd of its own,
+ *                               (peers read), fill it     register it as
+ *                                                         "consumer.inbox" (peers write)
  *                               join, publish             join, publish
  *   look both names up
  *   vchan: src = producer's handler, dst = consumer's handler
@@ -26,13 +27,18 @@
  * the producer's bytes.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create() */
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -96,6 +102,32 @@ read_word(const char *want)
 
 /* ---- producer and consumer: the two joiners ---- */
 
+/* The consumer brings memory of its own: a memfd it maps itself, made a
+ * window with idd_mem_register(). Returns the mapping, or NULL. */
+static uint8_t *
+map_own_memfd(size_t len, int *fd_out)
+{
+	void *p;
+	int fd;
+
+	/* MFD_ALLOW_SEALING: idd seals the file so that it can never shrink
+	 * under a peer's mapping. */
+	fd = memfd_create("consumer-inbox", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)len) != 0) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return p;
+}
+
 static int
 member(const char *engine, bool producer)
 {
@@ -103,8 +135,8 @@ member(const char *engine, bool producer)
 	idd_uuid_t token, my_domain;
 	uint8_t *buf = NULL;
 	int16_t dev_id = -1, group_id = -1;
-	bool joined = false;
-	int ret, n, rc = EXIT_FAILURE;
+	bool joined = false, registered = false;
+	int ret, n, fd = -1, rc = EXIT_FAILURE;
 
 	role = producer ? "producer" : "consumer";
 	if (fgets(line, sizeof(line), stdin) == NULL ||
@@ -125,12 +157,23 @@ member(const char *engine, bool producer)
 		FAIL("cannot create a device with '%s': %s", args, strerror(-ret));
 	dev_id = (int16_t)ret;
 
-	/* The producer offers memory to read, the consumer memory to write. */
-	buf = idd_mem_alloc(BUF_LEN, producer ? IDD_MEM_PEER_READ : IDD_MEM_PEER_WRITE);
-	if (buf == NULL)
-		FAIL("idd_mem_alloc: %s", strerror(errno));
-	for (size_t i = 0; i < BUF_LEN; i++)
-		buf[i] = producer ? pattern_byte(i) : 0;
+	/* The producer offers heap memory to read; the consumer offers its
+	 * own memfd to write. Either way, before the join. */
+	if (producer) {
+		buf = idd_mem_alloc(BUF_LEN, IDD_MEM_PEER_READ);
+		if (buf == NULL)
+			FAIL("idd_mem_alloc: %s", strerror(errno));
+		for (size_t i = 0; i < BUF_LEN; i++)
+			buf[i] = pattern_byte(i);
+	} else {
+		buf = map_own_memfd(BUF_LEN, &fd);
+		if (buf == NULL)
+			FAIL("cannot map a memfd: %s", strerror(errno));
+		CHECK(idd_mem_register(buf, BUF_LEN, fd, 0, IDD_MEM_PEER_WRITE));
+		registered = true;
+		close(fd); /* idd keeps its own duplicate */
+		fd = -1;
+	}
 
 	CHECK(random_id(my_domain));
 	CHECK(idd_dma_access_pair_group_join(dev_id, my_domain, token, group_id, NULL));
@@ -159,7 +202,18 @@ out:
 		rc = EXIT_FAILURE;
 	if (dev_id >= 0 && idd_dma_close(dev_id) < 0)
 		rc = EXIT_FAILURE;
-	idd_mem_free(buf);
+	if (producer) {
+		idd_mem_free(buf);
+	} else {
+		/* Unregister first: it returns once no engine here uses the
+		 * window; then the memory is ours to unmap. */
+		if (registered && idd_mem_unregister(buf) < 0)
+			rc = EXIT_FAILURE;
+		if (buf != NULL)
+			munmap(buf, BUF_LEN);
+		if (fd >= 0)
+			close(fd);
+	}
 	return rc;
 }
 
