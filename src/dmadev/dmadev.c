@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmadev/dmadev_internal.h"
+#include "telemetry/telemetry.h"
 
 pthread_mutex_t dmadev_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t dmadev_group_calls_done = PTHREAD_COND_INITIALIZER;
@@ -156,6 +157,7 @@ slot_release_locked(struct idd_dma_dev *dev)
 
 	dmadev_fastpath_reset(dev->fp_obj);
 	free(dev->vchan_ready);
+	free(dev->vchan_conf);
 	free(dev->dev_private);
 	memset(dev, 0, sizeof(*dev));
 	dev->dev_id = id;
@@ -253,6 +255,8 @@ idd_dma_dev_create(const char *name, const char *args)
 		idd_dma_fp_objs = NULL;
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	if (ret >= 0)
+		telemetry_dev_created((int16_t)ret); /* IDD_TELEMETRY=1 (not under the lock) */
 	return ret;
 }
 
@@ -330,6 +334,7 @@ configure_locked(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 {
 	const uint64_t known_flags = IDD_DMA_CFG_FLAG_SILENT | IDD_DMA_CFG_FLAG_ENQ_DEQ;
 	struct idd_dma_info info;
+	struct idd_dma_vchan_conf *vconf;
 	bool *ready;
 	int ret;
 
@@ -376,17 +381,23 @@ configure_locked(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 	}
 
 	ready = calloc(conf->nb_vchans, sizeof(*ready));
-	if (ready == NULL) {
+	vconf = calloc(conf->nb_vchans, sizeof(*vconf));
+	if (ready == NULL || vconf == NULL) {
+		free(ready);
+		free(vconf);
 		DMADEV_REFUSE(dev, "configure", "out of memory");
 		return -ENOMEM;
 	}
 	ret = dev->dev_ops->dev_configure(dev, conf);
 	if (ret != 0) {
 		free(ready);
+		free(vconf);
 		return ret;
 	}
 	free(dev->vchan_ready);
 	dev->vchan_ready = ready;
+	free(dev->vchan_conf);
+	dev->vchan_conf = vconf;
 	dev->conf = *conf;
 	dev->configured = true;
 	return 0;
@@ -561,8 +572,10 @@ vchan_setup_locked(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma
 		return -EINVAL;
 	}
 	ret = dev->dev_ops->vchan_setup(dev, vchan, conf);
-	if (ret == 0)
+	if (ret == 0) {
 		dev->vchan_ready[vchan] = true;
+		dev->vchan_conf[vchan] = *conf;
+	}
 	return ret;
 }
 

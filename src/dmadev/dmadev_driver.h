@@ -97,6 +97,9 @@ struct idd_dma_dev {
 	bool configured;            /* idd_dma_configure() succeeded since create */
 	struct idd_dma_conf conf;   /* last successful configuration */
 	bool *vchan_ready;          /* [conf.nb_vchans]: vchan_setup succeeded */
+	/* [conf.nb_vchans]: each ready vchan's last successful setup, kept for
+	 * observers (dmadev_query.h); drivers keep their own copy. */
+	struct idd_dma_vchan_conf *vchan_conf;
 	const struct dma_driver *driver;
 	const struct dma_dev_ops *dev_ops;
 	struct idd_dma_fp_object *fp_obj;
