@@ -78,7 +78,7 @@ put_string(struct jw *w, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
 			continue;
 		put(w, s + run, i - run);
 		run = i + 1;

@@ -7,7 +7,7 @@
  * nesting are tracked for the caller; errors are sticky (check jw.err once
  * at the end): -ENOMEM, -E2BIG past the limit, -EINVAL for misnesting.
  * Strings are escaped so that the text is valid JSON and plain ASCII
- * whatever the bytes: control characters, quotes and backslashes as
+ * whatever the bytes: control characters (and DEL), quotes and backslashes as
  * escapes, bytes 0x80-0xff as \u0080-\u00ff.
  *
  *   jw_obj(&w, NULL);            {

@@ -164,14 +164,14 @@ conn_flush(struct tconn *c)
 	return true;
 }
 
-/* Start the answer @type/@id with @status; the text comes from @fill (the
- * report) or, for errors, from @msg. */
+/* Start the answer @type/@id with @status: the report (or the greeting)
+ * when @status is 0, else {"error": @msg}. */
 static bool
 conn_answer(struct tconn *c, uint16_t type, uint32_t id, int status, const char *msg)
 {
 	int ret;
 
-	jw_init(&c->body, TEL_REPLY_MAX);
+	jw_reset(&c->body); /* keeps the buffer of the previous answer */
 	if (status == 0) {
 		ret = type == TEL_HELLO ? tel_report_hello(&srv.id, &c->body)
 					: tel_report(type & ~TEL_REPLY, &srv.id, &c->body);
@@ -262,6 +262,7 @@ accept_one(int fd)
 		return;
 	}
 	memset(c, 0, sizeof(*c));
+	jw_init(&c->body, TEL_REPLY_MAX);
 	fd_put(&c->fd, fd);
 	c->pid = cr.pid;
 	c->uid = cr.uid;
