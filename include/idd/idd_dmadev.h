@@ -633,9 +633,9 @@ int idd_dma_access_pair_group_leave(int16_t dev_id, int16_t group_id);
 
 /**
  * Get the handler of a member domain on this device, for use as
- * idd_dma_inter_domain_param::src_handler or ::dst_handler. Every member's
- * handler can be looked up, the caller's own included. 0 is never a valid
- * handler.
+ * idd_dma_inter_domain_param::src_handler or
+ * idd_dma_inter_domain_param::dst_handler. Every member's handler can be
+ * looked up, the caller's own included. 0 is never a valid handler.
  *
  * @param dev_id
  *   The device.

@@ -16,7 +16,7 @@
  *
  * How groups work. No daemon: the creating process serves its group on a
  * Unix socket in the runtime directory ($IDD_RUNTIME_DIR, else
- * $XDG_RUNTIME_DIR/idd, else /tmp/idd-<uid>; mode 0700, or 0770 to share
+ * $XDG_RUNTIME_DIR/idd, else `/tmp/idd-<uid>`; mode 0700, or 0770 to share
  * between the users of one Unix group), named by namespace ($IDD_NAMESPACE
  * or the device argument `namespace=`, default "default") and group id.
  * With $IDD_ABSTRACT_SOCKETS=1 (or the device argument
@@ -192,6 +192,12 @@ int idd_dma_group_buffer_publish(int16_t dev_id, int16_t group_id, const char *n
 /**
  * Withdraw a buffer that this device's domain published.
  *
+ * @param dev_id
+ *   The device that published it.
+ * @param group_id
+ *   The group.
+ * @param name
+ *   The name it was published under.
  * @return
  *   0 on success; -EINVAL for a bad name; -ENOENT if the device is not in
  *   that group or the name is not published; -EPERM if another member

@@ -183,13 +183,14 @@ int idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned i
  */
 int idd_mem_unregister(void *addr);
 
-/** Flags of struct idd_mem_window_info. */
+/**@{@name Window flags (struct idd_mem_window_info::flags) */
 /** The window is a segment of the idd_mem_alloc() heap. */
 #define IDD_MEM_WINDOW_HEAP (1u << 0)
 /** The window was made by idd_mem_register(). */
 #define IDD_MEM_WINDOW_REGISTERED (1u << 1)
 /** The window is backed by huge pages. */
 #define IDD_MEM_WINDOW_HUGE (1u << 2)
+/**@}*/
 
 /** What idd_mem_window_get() reports about a window. */
 struct idd_mem_window_info {

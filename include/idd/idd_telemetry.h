@@ -31,7 +31,7 @@
  *
  * Where: `<runtime dir>/<namespace>.telemetry.<pid>.sock`, in the runtime
  * directory that access pair groups use ($IDD_RUNTIME_DIR, else
- * $XDG_RUNTIME_DIR/idd, else /tmp/idd-<uid>), with the same checks (a real
+ * $XDG_RUNTIME_DIR/idd, else `/tmp/idd-<uid>`), with the same checks (a real
  * directory, owned by the user, not writable by others). Telemetry never
  * uses the abstract socket namespace, even with IDD_ABSTRACT_SOCKETS=1.
  *

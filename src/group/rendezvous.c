@@ -4,6 +4,7 @@
  * atomic bind, stale socket replacement. See rendezvous.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -62,6 +63,21 @@ rdv_opts_from_env(struct rdv_opts *o)
 }
 
 /* Check an existing runtime directory; see rendezvous.h for the rules. */
+static bool
+in_our_groups(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 static int
 check_dir(const char *dir)
 {
@@ -81,9 +97,14 @@ check_dir(const char *dir)
 		IDD_LOG(ERR, "group: runtime directory %s refused: not a directory", dir);
 		return -ENOTDIR;
 	}
-	if (st.st_uid != geteuid()) {
-		IDD_LOG(ERR, "group: runtime directory %s refused: owned by uid %u, not by us (%u)",
-			dir, (unsigned int)st.st_uid, (unsigned int)geteuid());
+	/* Someone else's directory is acceptable only as a shared one: its
+	 * group is one of ours and has been given access (0770), so only the
+	 * owner and that group's members can place sockets in it. */
+	if (st.st_uid != geteuid() && !(in_our_groups(st.st_gid) && (st.st_mode & S_IRWXG))) {
+		IDD_LOG(ERR, "group: runtime directory %s refused: owned by uid %u, not by us (%u), "
+			     "and not shared with a group of ours (mode %04o, gid %u)",
+			dir, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+			(unsigned int)(st.st_mode & 07777), (unsigned int)st.st_gid);
 		return -EPERM;
 	}
 	if (st.st_mode & S_IWOTH) {

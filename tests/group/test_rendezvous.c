@@ -105,6 +105,22 @@ dir_checks(void **state)
 		assert_int_equal(chown(dir, 12345, 12345), 0);
 		setenv("IDD_RUNTIME_DIR", dir, 1);
 		assert_int_equal(try_create(), -EPERM);
+
+		/* Someone else's, but shared (0770) with a group of ours:
+		 * the way several users share groups. */
+		snprintf(dir, sizeof(dir), "%s/shared", base);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		assert_int_equal(chown(dir, 12345, getegid()), 0);
+		assert_int_equal(chmod(dir, 0770), 0);
+		setenv("IDD_RUNTIME_DIR", dir, 1);
+		assert_int_equal(try_create(), 0);
+
+		/* The same directory not opened to the group: refused. */
+		snprintf(dir, sizeof(dir), "%s/closed", base);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		assert_int_equal(chown(dir, 12345, getegid()), 0);
+		setenv("IDD_RUNTIME_DIR", dir, 1);
+		assert_int_equal(try_create(), -EPERM);
 	}
 
 	/* A path too long for sun_path. */
