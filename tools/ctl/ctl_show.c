@@ -206,7 +206,11 @@ show_groups(const struct json *groups, FILE *f)
 											   : "member",
 				 json_get_bool(m, "self", false) ? ", self" : "",
 				 json_get_bool(m, "active", true) ? "" : ", joining");
-			cell_u64(m, "windows_total", c[8]);
+			/* Our own windows are in the windows table, not here. */
+			if (json_get_bool(m, "self", false))
+				snprintf(c[8], CELL, "-");
+			else
+				cell_u64(m, "windows_total", c[8]);
 			for (int j = 0; j < 9; j++)
 				row[j] = c[j];
 			table_row(&t, row);
