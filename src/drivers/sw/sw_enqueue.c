@@ -142,8 +142,10 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 		return sw_enq_copy_full(dev_private, vchan, src, dst, length, flags);
 	/* The inline engine copies on this core at the next submit: start
 	 * fetching the first lines now, so that the misses of a burst
-	 * overlap. (The worker's core would not benefit.) */
-	if (!sd->thread_engine) {
+	 * overlap. (The worker's core would not benefit; a peer's address is
+	 * no address here, and the engine prefetches peer vchans' lines once
+	 * it has translated them.) */
+	if (vc->prefetch) {
 		__builtin_prefetch((const void *)(uintptr_t)src, 0);
 		__builtin_prefetch((const void *)(uintptr_t)dst, 1);
 	}

@@ -98,16 +98,61 @@ sw_fill_bytes(uint8_t *d, uint64_t pattern, size_t n)
  * many large copies must not keep it waiting for the whole burst. */
 #define SW_RCU_SECTION_BYTES (4u << 20)
 
+/* A read-side section begins (a burst, or the rest of one after a
+ * quiescent point): each peer side will use the windows of its table's
+ * snapshot as of now. Within the section that snapshot's mappings stay
+ * mapped (a removal waits for the section to end), so the side's cache
+ * can be trusted for the whole burst after one check of the generation
+ * here, instead of one per operation. */
+static inline void
+sw_side_enter(struct sw_side *side)
+{
+	/* Acquire pairs with the release store that published the snapshot
+	 * (window_table.c): its windows are initialised before we use them. */
+	if (side->table != NULL)
+		side->gen = atomic_load_explicit(&side->table->snap, memory_order_acquire)->gen;
+}
+
+static inline void
+sw_sides_enter(struct sw_xdom *xd)
+{
+	sw_side_enter(&xd->src);
+	sw_side_enter(&xd->dst);
+}
+
+/* The cache missed: a full translation (mem_wt_translate() refills the
+ * cache on success, from the table's current snapshot, which may be newer
+ * than the section's: follow it). Out of line, so that the hit path below
+ * stays a handful of instructions. */
+static __attribute__((noinline)) void *
+sw_xlate_miss(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
+{
+	void *p = mem_wt_translate(side->table, &side->cache, addr, len, access);
+
+	if (p != NULL)
+		side->gen = side->cache.gen;
+	return p;
+}
+
 /* An address of one side of an inter-domain vchan, as a pointer here. The
  * caller's own side is used as it is; a peer's goes through its window
- * table (one translation per range, usually a hit in the side's cache).
- * NULL: not accessible. Inside a read-side section (sw_run()). */
+ * table: the side's last-hit cache, else mem_wt_translate(). No permission
+ * check on a hit: the cache is only ever filled by a translation with this
+ * side's access (read for a source, write for a destination). NULL: not
+ * accessible. Inside a read-side section (sw_run()). */
 static inline __attribute__((always_inline)) void *
 sw_xlate(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
 {
+	const struct mem_wt_cache *c = &side->cache;
+	uint64_t off = addr - c->base;
+
 	if (side->table == NULL)
 		return (void *)(uintptr_t)addr;
-	return mem_wt_translate(side->table, &side->cache, addr, len, access);
+	/* As in mem_wt_translate(): nothing computes addr + len, which may
+	 * wrap; len 0 wraps len - 1 and fails. */
+	if (sw_likely(c->gen == side->gen && off <= c->size_m1 && len - 1 <= c->size_m1 - off))
+		return (void *)(uintptr_t)(addr + c->delta);
+	return sw_xlate_miss(side, addr, len, access);
 }
 
 /* A local vchan's address is used as it is, NULL included: like memcpy, the
@@ -218,18 +263,23 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 	const void *sp;
 
 	switch (__builtin_expect(d->op, SW_OP_COPY)) {
-	case SW_OP_COPY:
-		if (sw_unlikely(d->len == 0))
+	case SW_OP_COPY: {
+		/* Read once: the copy's stores could alias the descriptor as far
+		 * as the compiler knows. */
+		const uint32_t len = d->len;
+
+		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		sp = sw_src_ptr(xd, local, d->src, d->len);
+		sp = sw_src_ptr(xd, local, d->src, len);
 		if (!local && sw_unlikely(sp == NULL))
 			return IDD_DMA_STATUS_INVALID_SRC_ADDR;
-		dp = sw_dst_ptr(xd, local, d->dst, d->len);
+		dp = sw_dst_ptr(xd, local, d->dst, len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		sw_copy_bytes(dp, sp, d->len);
-		*bytes += d->len;
+		sw_copy_bytes(dp, sp, len);
+		*bytes += len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
+	}
 	case SW_OP_FILL:
 		if (sw_unlikely(d->len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
@@ -239,14 +289,28 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 		sw_fill_bytes(dp, d->src, d->len);
 		*bytes += d->len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
-	case SW_OP_COPY_SG:
+	/* The out-of-line cases count into a variable of their own, so that
+	 * the loop's byte count never has its address taken and stays in a
+	 * register on the copy path. */
+	case SW_OP_COPY_SG: {
+		uint64_t n = 0;
+		uint16_t st;
+
 		if (sw_unlikely(d->flags & SW_F_BAD_LEN))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		return sw_exec_sg(xd, local, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
-				  (uint32_t)d->src + (d->dst & 0xffff), (unsigned int)(d->dst >> 16),
-				  vc->sge_mask, bytes);
-	case SW_OP_OPS:
-		return sw_exec_op(xd, local, (struct idd_dma_op *)(uintptr_t)d->src, bytes);
+		st = sw_exec_sg(xd, local, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
+				(uint32_t)d->src + (d->dst & 0xffff), (unsigned int)(d->dst >> 16),
+				vc->sge_mask, &n);
+		*bytes += n;
+		return st;
+	}
+	case SW_OP_OPS: {
+		uint64_t n = 0;
+		uint16_t st = sw_exec_op(xd, local, (struct idd_dma_op *)(uintptr_t)d->src, &n);
+
+		*bytes += n;
+		return st;
+	}
 	}
 	return IDD_DMA_STATUS_INVALID_OPCODE;
 }
@@ -260,46 +324,37 @@ sw_record_failure(struct sw_vchan *vc, const struct sw_desc *d, uint16_t idx, ui
 		vc->status[idx & vc->mask] = status;
 }
 
-static inline __attribute__((always_inline)) void
-sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
+/* The fence rule, before an operation: false when it must not be attempted
+ * (an earlier operation of its burst failed and it, or one before it in
+ * the burst, carries the fence). */
+static inline __attribute__((always_inline)) bool
+sw_fence_admits(unsigned int *state, unsigned int flags)
 {
-	const struct sw_desc *ring = vc->ring;
-	const unsigned int mask = vc->mask;
-	struct sw_xdom *xd = vc->xd;
-	unsigned int state = vc->fence_state;
-	uint32_t failed = 0;
-	uint64_t bytes = 0, section_start = 0;
+	if (sw_unlikely(*state != SW_BURST_OK) && (flags & SW_F_FENCE))
+		*state = SW_BURST_SKIPPED;
+	return sw_likely(*state != SW_BURST_SKIPPED);
+}
 
-	/* A native-width counter: ring positions are taken modulo 2^16 only
-	 * where they are stored or masked. */
-	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
-		const struct sw_desc *d = &ring[i & mask];
-		const unsigned int flags = d->flags;
-		uint16_t st;
-
-		if (sw_unlikely(state != SW_BURST_OK) && (flags & SW_F_FENCE))
-			state = SW_BURST_SKIPPED;
-		if (sw_likely(state != SW_BURST_SKIPPED))
-			st = sw_exec(vc, xd, d, local, &bytes);
-		else
-			st = IDD_DMA_STATUS_NOT_ATTEMPTED;
-		if (sw_unlikely(st != IDD_DMA_STATUS_SUCCESSFUL)) {
-			sw_record_failure(vc, d, (uint16_t)i, st);
-			failed++;
-			if (state == SW_BURST_OK)
-				state = SW_BURST_FAILED;
-		}
-		if (flags & SW_F_BURST_END)
-			state = SW_BURST_OK;
-		/* A quiescent point between two operations (see
-		 * SW_RCU_SECTION_BYTES); no pointer from a translation lives
-		 * across it, and the side caches hold values, not pointers. */
-		if (!local && sw_unlikely(bytes - section_start >= SW_RCU_SECTION_BYTES)) {
-			mem_rcu_read_unlock();
-			mem_rcu_read_lock();
-			section_start = bytes;
-		}
+/* After an operation: record a failure, and end the burst's fence state at
+ * its last operation. */
+static inline __attribute__((always_inline)) void
+sw_settle(struct sw_vchan *vc, const struct sw_desc *d, unsigned int i, unsigned int flags,
+	  uint16_t st, unsigned int *state, uint32_t *failed)
+{
+	if (sw_unlikely(st != IDD_DMA_STATUS_SUCCESSFUL)) {
+		sw_record_failure(vc, d, (uint16_t)i, st);
+		(*failed)++;
+		if (*state == SW_BURST_OK)
+			*state = SW_BURST_FAILED;
 	}
+	if (flags & SW_F_BURST_END)
+		*state = SW_BURST_OK;
+}
+
+/* Hand [.., to) over to the completion calls. */
+static inline __attribute__((always_inline)) void
+sw_publish(struct sw_vchan *vc, uint16_t to, unsigned int state, uint32_t failed, uint64_t bytes)
+{
 	vc->fence_state = (uint8_t)state;
 	if (sw_unlikely(failed != 0))
 		atomic_store_explicit(&vc->fin_errors,
@@ -315,22 +370,175 @@ sw_run_loop(struct sw_vchan *vc, uint16_t from, uint16_t to, bool local)
 	atomic_store_explicit(&vc->finished, to, memory_order_release);
 }
 
+/* A vchan whose both sides are this process: no translation, no read-side
+ * section. */
+static void
+sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
+{
+	const struct sw_desc *ring = vc->ring;
+	const unsigned int mask = vc->mask;
+	unsigned int state = vc->fence_state;
+	uint32_t failed = 0;
+	uint64_t bytes = 0;
+
+	/* A native-width counter: ring positions are taken modulo 2^16 only
+	 * where they are stored or masked. */
+	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
+		const struct sw_desc *d = &ring[i & mask];
+		const unsigned int flags = d->flags;
+		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
+
+		if (sw_fence_admits(&state, flags))
+			st = sw_exec(vc, NULL, d, true, &bytes);
+		sw_settle(vc, d, i, flags, st, &state, &failed);
+	}
+	sw_publish(vc, to, state, failed, bytes);
+}
+
+/* Operations of a peer vchan taken at a time: their copies are translated
+ * (and their lines fetched) first, then performed, so that the misses of
+ * the chunk overlap as enqueue's prefetches make them overlap on the local
+ * path, and each address is translated once. */
+#define SW_CHUNK 32
+
+/* What the first pass found for an operation of a chunk: a status (the
+ * copy is ready, or an address is not accessible), or SW_PRE_EXEC for an
+ * operation that translates as it runs (fill, copy_sg, ops, length 0). */
+#define SW_PRE_EXEC 0xffff
+
+/* A peer side's translation (its table is not NULL). */
+static inline __attribute__((always_inline)) void *
+sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
+{
+	const struct mem_wt_cache *c = &side->cache;
+	uint64_t off = addr - c->base;
+
+	if (sw_likely(c->gen == side->gen && off <= c->size_m1 && len - 1 <= c->size_m1 - off))
+		return (void *)(uintptr_t)(addr + c->delta);
+	return sw_xlate_miss(side, addr, len, access);
+}
+
+/* Translate a chunk's copies into @sp/@dp and start fetching their lines;
+ * @pre gets each operation's SW_PRE_* or status. @src_peer and @dst_peer
+ * are constants in each caller, so that a local side costs nothing. */
+static inline __attribute__((always_inline)) void
+sw_chunk_translate(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int i, unsigned int n,
+		   void **sp, void **dp, uint16_t *pre, bool src_peer, bool dst_peer)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		const struct sw_desc *d = &vc->ring[(i + k) & vc->mask];
+		const uint32_t len = d->len;
+
+		if (d->op != SW_OP_COPY || len == 0) {
+			pre[k] = SW_PRE_EXEC;
+			continue;
+		}
+		sp[k] = src_peer ? sw_xlate_peer(&xd->src, d->src, len, MEM_ACCESS_READ)
+				 : (void *)(uintptr_t)d->src;
+		if (src_peer && sw_unlikely(sp[k] == NULL)) {
+			pre[k] = IDD_DMA_STATUS_INVALID_SRC_ADDR;
+			continue;
+		}
+		dp[k] = dst_peer ? sw_xlate_peer(&xd->dst, d->dst, len, MEM_ACCESS_WRITE)
+				 : (void *)(uintptr_t)d->dst;
+		if (dst_peer && sw_unlikely(dp[k] == NULL)) {
+			pre[k] = IDD_DMA_STATUS_INVALID_DST_ADDR;
+			continue;
+		}
+		pre[k] = IDD_DMA_STATUS_SUCCESSFUL;
+		__builtin_prefetch(sp[k], 0);
+		__builtin_prefetch(dp[k], 1);
+	}
+}
+
+/* A vchan with a peer on at least one side. Peers' windows are only used
+ * inside a read-side section: a departing member's windows are unmapped
+ * after every section that may have translated into them has ended
+ * (mem/rcu.h). The section covers the burst, so the inline engine pays for
+ * it once per submit and the worker once per batch; neither blocks inside
+ * it. */
+static inline __attribute__((always_inline)) void
+sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool dst_peer)
+{
+	const struct sw_desc *ring = vc->ring;
+	const unsigned int mask = vc->mask;
+	struct sw_xdom *xd = vc->xd;
+	unsigned int state = vc->fence_state;
+	uint32_t failed = 0;
+	uint64_t bytes = 0, section_start = 0;
+	void *sp[SW_CHUNK], *dp[SW_CHUNK];
+	uint16_t pre[SW_CHUNK];
+	unsigned int i = from, left = (uint16_t)(to - from);
+
+	mem_rcu_read_lock();
+	sw_sides_enter(xd);
+	while (left != 0) {
+		unsigned int n = left < SW_CHUNK ? left : SW_CHUNK;
+
+		sw_chunk_translate(vc, xd, i, n, sp, dp, pre, src_peer, dst_peer);
+		for (unsigned int k = 0; k < n; k++, i++) {
+			const struct sw_desc *d = &ring[i & mask];
+			const unsigned int flags = d->flags;
+			uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
+
+			if (sw_fence_admits(&state, flags)) {
+				st = pre[k];
+				if (sw_likely(st == IDD_DMA_STATUS_SUCCESSFUL)) {
+					const uint32_t len = d->len;
+
+					sw_copy_bytes(dp[k], sp[k], len);
+					bytes += len;
+				} else if (st == SW_PRE_EXEC) {
+					st = sw_exec(vc, xd, d, false, &bytes);
+				}
+			}
+			sw_settle(vc, d, i, flags, st, &state, &failed);
+		}
+		left -= n;
+		/* A quiescent point between two chunks (see
+		 * SW_RCU_SECTION_BYTES): no translated pointer lives across
+		 * it, and the side caches hold values, not pointers. */
+		if (sw_unlikely(bytes - section_start >= SW_RCU_SECTION_BYTES) && left != 0) {
+			mem_rcu_read_unlock();
+			mem_rcu_read_lock();
+			sw_sides_enter(xd);
+			section_start = bytes;
+		}
+	}
+	mem_rcu_read_unlock();
+	sw_publish(vc, to, state, failed, bytes);
+}
+
+/* One copy of the loop per combination of sides. */
+static void
+sw_run_to_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
+{
+	sw_run_peer(vc, from, to, false, true);
+}
+
+static void
+sw_run_from_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
+{
+	sw_run_peer(vc, from, to, true, false);
+}
+
+static void
+sw_run_peer_to_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
+{
+	sw_run_peer(vc, from, to, true, true);
+}
+
 void
 sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to)
 {
-	/* Two copies of the loop: for a vchan whose both sides are local the
-	 * compiler drops every translation, and no read-side section is
-	 * needed since no peer mapping is touched. */
-	if (sw_likely(vc->local)) {
-		sw_run_loop(vc, from, to, true);
-		return;
-	}
-	/* Peers' windows are only used inside a read-side section: a departing
-	 * member's windows are unmapped after every section that may have
-	 * translated into them has ended (mem/rcu.h). The section covers the
-	 * burst, so the inline engine pays for it once per submit and the
-	 * worker once per batch; neither blocks inside it. */
-	mem_rcu_read_lock();
-	sw_run_loop(vc, from, to, false);
-	mem_rcu_read_unlock();
+	/* Two loops: for a vchan whose both sides are this process the local
+	 * one has no translation at all and needs no read-side section. */
+	if (sw_likely(vc->local))
+		sw_run_local(vc, from, to);
+	else if (vc->xd->src.table == NULL)
+		sw_run_to_peer(vc, from, to);
+	else if (vc->xd->dst.table == NULL)
+		sw_run_from_peer(vc, from, to);
+	else
+		sw_run_peer_to_peer(vc, from, to);
 }

@@ -105,12 +105,15 @@ _Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE, "fence bit shared by both en
  * peer departs, the group layer empties its table (unmapping after a grace
  * period), so later operations fail that same way.
  *
- * The cache is written by whoever runs the engine for this vchan (one
- * thread at a time), inside a mem RCU read-side section.
+ * The cache and gen are written by whoever runs the engine for this vchan
+ * (one thread at a time), inside a mem RCU read-side section.
  */
 struct sw_side {
 	struct mem_wt *table;
 	struct mem_wt_cache cache;
+	/* Generation of the snapshot the current read-side section uses
+	 * (sw_exec.c); a cache entry hits only with this generation. */
+	uint64_t gen;
 	uint16_t handler; /* as given to vchan setup; its reference is held */
 	bool held;        /* a reference on handler is held (released at free) */
 };
@@ -136,6 +139,7 @@ struct sw_vchan {
 	uint16_t nb_desc;
 	uint16_t mask;
 	bool local; /* both sides are the caller's: the engine translates nothing */
+	bool prefetch; /* enqueue prefetches: inline engine and local */
 	uint64_t base_submitted;
 	uint64_t base_completed;
 	uint64_t base_errors;

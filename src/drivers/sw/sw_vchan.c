@@ -68,6 +68,7 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	 * ordinary ones, and inter-process ones whose handlers both name our
 	 * own domain. */
 	fresh.local = sw_xdom_local(fresh.xd);
+	fresh.prefetch = fresh.local && !sd->thread_engine;
 
 	sw_vchan_free(vc);
 	*vc = fresh;
