@@ -168,8 +168,9 @@ on_group_event(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 		evs[nb_evs].used = false;
 		nb_evs++;
 	}
-	if (event == IDD_DMA_GROUP_EVENT_MEMBER_LEFT)
-		atomic_fetch_add(&members_left, 1);
+	/* A departure, for the copy loop: a member left, or the whole group
+	 * went with its creator. */
+	atomic_fetch_add(&members_left, 1);
 	pthread_cond_broadcast(&ev_cv);
 	pthread_mutex_unlock(&ev_lock);
 }

@@ -41,8 +41,9 @@
  *   waitwrite V ADDR MS        1-byte copies to ADDR until one succeeds
  *   multi ROUNDS LEN SRC N (V DST)*N   per round one copy SRC->DST on each
  *                              vchan, one burst each -> OK ERRORS
- *   loop V SRC DST LEN AFTER_MS MAX_MS  copy in bursts of 8 until MEMBER_LEFT
- *                              was seen AFTER_MS ago (or MAX_MS passed)
+ *   loop V SRC DST LEN AFTER_MS MAX_MS  copy in bursts of 8 until a departure
+ *                              (MEMBER_LEFT or GROUP_DESTROYED) was seen
+ *                              AFTER_MS ago (or MAX_MS passed)
  *                              -> SUBMITTED COMPLETED OK ERRORS LEFT_SEEN
  *                                 OK_AFTER_LEFT STATS_SUB STATS_COMP STATS_ERR
  *   seq V N (SRC DST LEN FLAGS)*N  one burst, each copy with its flags

@@ -7,7 +7,8 @@
  * get error statuses for the copies that name the dead member, and only
  * errors for those enqueued after it heard MEMBER_LEFT; account for every
  * copy exactly once (submitted == completed == successes + errors), with
- * the device's own counters agreeing.
+ * the device's own counters agreeing. The same when the group's creator is
+ * the one killed (GROUP_DESTROYED instead of MEMBER_LEFT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,6 +112,56 @@ kill_while_copying(bool read_victim, unsigned long long len)
 	assert_int_equal(dp_exit(&p), 0);
 }
 
+/* The creator itself is killed while a member copies into its window:
+ * the member hears GROUP_DESTROYED instead, with the same guarantees. */
+static void
+test_kill_creator(void **state)
+{
+	struct dp_proc v, c;
+	unsigned long long gid, vwin, csrc, hv, hc;
+
+	(void)state;
+	dp_new_ns();
+	dp_spawn(&v);
+	dp_spawn(&c);
+	DP_OK(&v, "dev %s 1", engine);
+	DP_OK(&c, "dev %s 1", engine);
+	DP_OK(&v, "alloc %llu 3", 2 * MIB);
+	vwin = v.val[0];
+	DP_OK(&c, "alloc %llu 0", 2 * MIB);
+	csrc = c.val[0];
+	DP_OK(&v, "create %s %s", dp_hex(1), dp_hex(56));
+	gid = v.val[0];
+	DP_OK(&c, "join %llu %s %s", gid, dp_hex(2), dp_hex(56));
+	DP_OK(&c, "handler %llu %s", gid, dp_hex(1));
+	hv = c.val[0];
+	DP_OK(&c, "handler %llu %s", gid, dp_hex(2));
+	hc = c.val[0];
+	DP_OK(&c, "vsetup 0 %d %llu %llu", DP_INTER, hc, hv);
+	DP_OK(&c, "start");
+	dp_send(&c, "loop 0 %llu %llu 4096 300 20000", csrc, vwin);
+	usleep(200 * 1000);
+	dp_kill(&v);
+	if (dp_wait(&c) != 0)
+		fail_msg("copier: '%s'", c.last);
+	print_message("creator killed, 4096-byte copies (%s engine): %llu submitted, %llu ok, "
+		      "%llu errors\n", engine, (unsigned long long)c.val[0],
+		      (unsigned long long)c.val[2], (unsigned long long)c.val[3]);
+	assert_int_equal(c.val[0], c.val[1]);
+	assert_int_equal(c.val[2] + c.val[3], c.val[1]);
+	assert_true(c.val[2] > 0);
+	assert_true(c.val[3] > 0);
+	assert_int_equal(c.val[4], 1);
+	assert_int_equal(c.val[5], 0);
+	assert_int_equal(c.val[6], c.val[0]);
+	assert_int_equal(c.val[7], c.val[1]);
+	assert_int_equal(c.val[8], c.val[3]);
+	DP_OK(&c, "waitev %d %s 100", IDD_DMA_GROUP_EVENT_GROUP_DESTROYED, dp_hex(2));
+	DP_STATUS(&c, IDD_DMA_STATUS_INVALID_DST_ADDR, "copy 0 %llu %llu 64", csrc, vwin);
+	DP_EXPECT(&c, -ENOENT, "handler %llu %s", gid, dp_hex(2));
+	assert_int_equal(dp_exit(&c), 0);
+}
+
 static void
 test_kill_destination_small(void **state)
 {
@@ -140,6 +191,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_kill_destination_small),
 		cmocka_unit_test(test_kill_destination_large),
 		cmocka_unit_test(test_kill_source_third_party),
+		cmocka_unit_test(test_kill_creator),
 	};
 	char name[64];
 
