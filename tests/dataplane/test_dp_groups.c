@@ -58,8 +58,9 @@ test_two_process_flow(void **state)
 	DP_OK(&self, "vsetup 1 %d %llu %llu", DP_INTER, (unsigned long long)h_peer,
 	      (unsigned long long)h_self);
 	DP_OK(&self, "start");
-	/* Our window reached the peer with the join; the peer's reached us
-	 * with its join too (we are the creator). */
+	/* Windows made after the join reach the other members a little later
+	 * (through the creator's relay): wait until the peer's is here. */
+	DP_OK(&self, "waitread 1 %llu 5000", (unsigned long long)theirs);
 	DP_STATUS(&self, IDD_DMA_STATUS_SUCCESSFUL, "copy 0 %llu %llu 100",
 		  (unsigned long long)mine, (unsigned long long)theirs + 1000);
 	DP_OK(&peer, "check %llu 1000 22", (unsigned long long)theirs);

@@ -228,11 +228,8 @@ test_ops_mode(void **state)
 	struct idd_dma_conf conf = {.nb_vchans = 1, .flags = IDD_DMA_CFG_FLAG_ENQ_DEQ};
 	uint8_t *win = idd_mem_alloc(65536, IDD_MEM_PEER_RW);
 	uint8_t *loc = t_alloc(4096);
-	struct {
-		struct idd_dma_op op;
-		struct idd_dma_sge seg[3];
-	} o[2];
-	struct idd_dma_op *ops[2] = {&o[0].op, &o[1].op}, *out[2];
+	/* An op ends with its segments (a flexible array): allocate each. */
+	struct idd_dma_op *o[2], *out[2];
 	struct pair p;
 
 	(void)state;
@@ -241,19 +238,22 @@ test_ops_mode(void **state)
 	setup(p.a, 0, IDD_DMA_INTER_PROCESS_DOMAIN, p.ha_self, p.ha_b, 0);
 	assert_int_equal(idd_dma_start(p.a), 0);
 	t_pattern(loc, 4096, 5);
-	memset(o, 0, sizeof(o));
+	for (int i = 0; i < 2; i++) {
+		o[i] = calloc(1, sizeof(*o[i]) + 3 * sizeof(struct idd_dma_sge));
+		assert_non_null(o[i]);
+	}
 	/* The peer's window may not be in A's table yet: retry the first op. */
 	for (int tries = 0;; tries++) {
-		o[0].op.nb_src = 1;
-		o[0].op.nb_dst = 2;
-		o[0].seg[0] = (struct idd_dma_sge){T_IOVA(loc), 1000};
-		o[0].seg[1] = (struct idd_dma_sge){T_IOVA(win), 500};
-		o[0].seg[2] = (struct idd_dma_sge){T_IOVA(win + 30000), 500};
-		o[1].op.nb_src = 1;
-		o[1].op.nb_dst = 1;
-		o[1].seg[0] = (struct idd_dma_sge){T_IOVA(loc), 10};
-		o[1].seg[1] = (struct idd_dma_sge){T_IOVA(loc + 100), 10}; /* not B's */
-		assert_int_equal(idd_dma_enqueue_ops(p.a, 0, ops, 2), 2);
+		o[0]->nb_src = 1;
+		o[0]->nb_dst = 2;
+		o[0]->src_dst_seg[0] = (struct idd_dma_sge){T_IOVA(loc), 1000};
+		o[0]->src_dst_seg[1] = (struct idd_dma_sge){T_IOVA(win), 500};
+		o[0]->src_dst_seg[2] = (struct idd_dma_sge){T_IOVA(win + 30000), 500};
+		o[1]->nb_src = 1;
+		o[1]->nb_dst = 1;
+		o[1]->src_dst_seg[0] = (struct idd_dma_sge){T_IOVA(loc), 10};
+		o[1]->src_dst_seg[1] = (struct idd_dma_sge){T_IOVA(loc + 100), 10}; /* not B's */
+		assert_int_equal(idd_dma_enqueue_ops(p.a, 0, o, 2), 2);
 		unsigned int got = 0;
 
 		/* The worker may take a while under a sanitizer: bounded by time. */
@@ -263,13 +263,15 @@ test_ops_mode(void **state)
 				usleep(100);
 		}
 		assert_int_equal(got, 2);
-		assert_ptr_equal(out[0], &o[0].op);
-		if (o[0].op.status == IDD_DMA_STATUS_SUCCESSFUL || tries > 5000)
+		assert_ptr_equal(out[0], o[0]);
+		if (o[0]->status == IDD_DMA_STATUS_SUCCESSFUL || tries > 5000)
 			break;
 		usleep(1000);
 	}
-	assert_int_equal(o[0].op.status, IDD_DMA_STATUS_SUCCESSFUL);
-	assert_int_equal(o[1].op.status, IDD_DMA_STATUS_INVALID_DST_ADDR);
+	assert_int_equal(o[0]->status, IDD_DMA_STATUS_SUCCESSFUL);
+	assert_int_equal(o[1]->status, IDD_DMA_STATUS_INVALID_DST_ADDR);
+	free(o[0]);
+	free(o[1]);
 	t_assert_same(win, loc, 500, "op seg 1");
 	t_assert_same(win + 30000, loc + 500, 500, "op seg 2");
 	pair_down(&p);
