@@ -128,8 +128,12 @@ rate_dma(int16_t dev, uint16_t v, bool thread, const struct region *r, uint32_t 
 	t0 = now_s();
 	deadline = t0 + duration;
 	for (;;) {
-		/* Inline: one burst, copied in submit. Thread: top the ring up. */
-		while (!thread || idd_dma_burst_capacity(dev, v) >= burst) {
+		/* Inline: one burst, copied in submit. Thread: top the ring up,
+		 * with at most 64 MiB in flight: the worker publishes
+		 * completions per batch of up to 64 operations, and a ring full
+		 * of 16 MiB copies would report in steps of a second. */
+		while (!thread || (idd_dma_burst_capacity(dev, v) >= burst &&
+				   (pos - done) * size < (64u << 20))) {
 			for (unsigned int i = 0; i < burst; i++) {
 				if (idd_dma_copy(dev, v, r->src + off, r->dst + off, size, 0) < 0)
 					die("copy", EIO);
