@@ -426,6 +426,13 @@ struct idd_dma_vchan_conf {
 /**
  * Set up one vchan of a configured, stopped device.
  *
+ * An inter-process vchan's handlers must name present members of a group
+ * of this device (the caller's own domain included); the vchan holds on to
+ * them until it is set up again, or the device is reconfigured or closed,
+ * so that a departed member's handler is never given to a newcomer while
+ * a vchan still names it. Operations naming a departed member then fail
+ * (see the file overview); set the vchan up anew to stop using it.
+ *
  * @param dev_id
  *   The identifier of the device.
  * @param vchan
