@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Multi-process harness of the data-plane tests: see dp_harness.h. */
+#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,26 @@
 #define DP_CPL_TIMEOUT_US (60u * 1000 * 1000)
 
 static char self_exe[4096];
+static char run_dir[300], tmp_dir[300];
+
+/* Leave nothing behind in /tmp: the runtime directory is ours alone, and
+ * once the test is over what is left there (namespace lock files) is
+ * garbage. Best effort; agents never run this (they exec, not return). */
+static void
+remove_dirs(void)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *e;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(run_dir);
+	rmdir(tmp_dir);
+}
 static char ns_name[64];
 static unsigned int ns_counter;
 
@@ -850,6 +871,9 @@ dp_main(int argc, char **argv)
 	}
 	snprintf(dir, sizeof(dir), "%s/run", tmpl);
 	setenv("IDD_RUNTIME_DIR", dir, 1);
+	snprintf(run_dir, sizeof(run_dir), "%s", dir);
+	snprintf(tmp_dir, sizeof(tmp_dir), "%s", tmpl);
+	atexit(remove_dirs);
 	unsetenv("IDD_ABSTRACT_SOCKETS");
 	dp_new_ns();
 	idd_log_set_level(IDD_LOG_ERR);

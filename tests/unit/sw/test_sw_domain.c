@@ -14,6 +14,7 @@
  *   - quiescent points inside a long burst; the peer leaving while the
  *     engine copies into its windows.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -408,6 +409,9 @@ int
 main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/idd-sw-domain-XXXXXX", dir[64], ns[32];
+	struct dirent *e;
+	DIR *d;
+	int ret;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_directions),
 		cmocka_unit_test(test_ops_mode),
@@ -428,5 +432,16 @@ main(int argc, char **argv)
 	setenv("IDD_NAMESPACE", ns, 1);
 	unsetenv("IDD_ABSTRACT_SOCKETS");
 	idd_log_set_level(IDD_LOG_ERR);
-	return cmocka_run_group_tests_name("sw inter-process vchans", tests, NULL, NULL);
+	ret = cmocka_run_group_tests_name("sw inter-process vchans", tests, NULL, NULL);
+	/* Leave nothing in /tmp: namespace lock files, then the directories. */
+	d = opendir(dir);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+	rmdir(tmpl);
+	return ret;
 }
