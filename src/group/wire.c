@@ -101,32 +101,33 @@ put_u8(struct wcur *c, uint8_t v)
 	put_bytes(c, &v, 1);
 }
 
+/* Every integer on the wire is little endian, @n bytes wide. */
+static void
+put_le(struct wcur *c, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	put_bytes(c, b, n);
+}
+
 static void
 put_u16(struct wcur *c, uint16_t v)
 {
-	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-
-	put_bytes(c, b, sizeof(b));
+	put_le(c, v, 2);
 }
 
 static void
 put_u32(struct wcur *c, uint32_t v)
 {
-	uint8_t b[4];
-
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	put_bytes(c, b, sizeof(b));
+	put_le(c, v, 4);
 }
 
 static void
 put_u64(struct wcur *c, uint64_t v)
 {
-	uint8_t b[8];
-
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	put_bytes(c, b, sizeof(b));
+	put_le(c, v, 8);
 }
 
 static void
@@ -351,40 +352,36 @@ get_u8(struct rcur *c, int *bad)
 	return b;
 }
 
+/* A little-endian integer @n bytes wide; on a short read, 0 and *bad set. */
+static uint64_t
+get_le(struct rcur *c, size_t n, int *bad)
+{
+	uint8_t b[8] = {0};
+	uint64_t v = 0;
+
+	if (get_bytes(c, b, n) != 0)
+		*bad = 1;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
 static uint16_t
 get_u16(struct rcur *c, int *bad)
 {
-	uint8_t b[2] = {0};
-
-	if (get_bytes(c, b, sizeof(b)) != 0)
-		*bad = 1;
-	return (uint16_t)(b[0] | (b[1] << 8));
+	return (uint16_t)get_le(c, 2, bad);
 }
 
 static uint32_t
 get_u32(struct rcur *c, int *bad)
 {
-	uint8_t b[4] = {0};
-	uint32_t v = 0;
-
-	if (get_bytes(c, b, sizeof(b)) != 0)
-		*bad = 1;
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)b[i] << (8 * i);
-	return v;
+	return (uint32_t)get_le(c, 4, bad);
 }
 
 static uint64_t
 get_u64(struct rcur *c, int *bad)
 {
-	uint8_t b[8] = {0};
-	uint64_t v = 0;
-
-	if (get_bytes(c, b, sizeof(b)) != 0)
-		*bad = 1;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
+	return get_le(c, 8, bad);
 }
 
 static void
