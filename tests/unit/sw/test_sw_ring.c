@@ -482,9 +482,19 @@ test_vchan_status(void **state)
 	assert_int_equal(vst, IDD_DMA_VCHAN_IDLE);
 	assert_int_equal(idd_dma_submit(dev, 0), 0);
 	assert_int_equal(idd_dma_vchan_status(dev, 0, &vst), 0);
-	/* 128 MiB of copying takes milliseconds: the worker is still busy.
-	 * The inline engine did it all inside submit. */
-	assert_int_equal(vst, t_is_thread() ? IDD_DMA_VCHAN_ACTIVE : IDD_DMA_VCHAN_IDLE);
+	/* The inline engine did it all inside submit. The worker needs
+	 * milliseconds for 128 MiB, so it is normally still busy; but on a
+	 * loaded machine this thread may be descheduled for that long, so
+	 * IDLE is accepted when everything really is collectable already. */
+	if (!t_is_thread() || vst == IDD_DMA_VCHAN_IDLE) {
+		assert_int_equal(vst, IDD_DMA_VCHAN_IDLE);
+		assert_int_equal(idd_dma_completed(dev, 0, 64, &last, NULL), OPS);
+		t_dev_close(dev);
+		t_free(src, LEN);
+		t_free(dst, LEN);
+		return;
+	}
+	assert_int_equal(vst, IDD_DMA_VCHAN_ACTIVE);
 	wait_idle(dev, 0);
 	/* Idle means finished: everything is there to collect. */
 	assert_int_equal(idd_dma_completed(dev, 0, 64, &last, NULL), OPS);
