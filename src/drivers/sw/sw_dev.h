@@ -52,6 +52,7 @@ struct sw_dev {
 	bool silent;
 	struct sw_worker *worker;
 	const char *name;
+	int16_t dev_id; /* what the data-path trace probes report */
 
 	/* Control path only. */
 	_Alignas(SW_CACHE_LINE) uint16_t nb_vchans;

@@ -134,6 +134,7 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	}
 
 	sd->name = dev->name;
+	sd->dev_id = dev->dev_id;
 	sd->thread_engine = engine == SW_ENGINE_THREAD;
 	sd->cpu = cpu == UINT64_MAX ? -1 : (int)cpu;
 
