@@ -208,6 +208,7 @@ requests_run(void)
 		pthread_mutex_unlock(&req_lock);
 		if (req == NULL)
 			return;
+		win_apply_pending();
 		req->fn(req);
 	}
 }
@@ -426,11 +427,15 @@ ctl_call(struct ctl_req *req)
 	ret = ctl_start();
 	if (ret != 0)
 		return ret;
+	/* Our window changes made before this call go out before anything
+	 * the request sends (windows.c). */
+	win_flush();
 	if (on_ctl_thread) {
 		/* From an event callback: run it here. If it waits for the
 		 * network, turn the loop ourselves until it is done; callbacks
 		 * are not dispatched meanwhile (work_run() is top level only). */
 		pthread_mutex_lock(&ctl_lock);
+		win_apply_pending();
 		req->fn(req);
 		pthread_mutex_unlock(&ctl_lock);
 		while (!req_is_done(req))

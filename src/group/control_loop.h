@@ -24,6 +24,14 @@ int ctl_epoll_fd(void);
 
 /* windows.c: stop hearing of our windows (exit). */
 void win_listen_stop(void);
+/* windows.c: make the memory layer hand over every change of our windows
+ * made so far (by any thread), to be sent before the request that follows.
+ * No lock held. */
+void win_flush(void);
+/* windows.c: send the window changes handed over so far, in order
+ * (control thread, ctl_lock held). Runs before every request, so that
+ * nothing a request sends overtakes them. */
+void win_apply_pending(void);
 
 /* group.c: close every group of this process (exit). */
 void group_shutdown_all(void);

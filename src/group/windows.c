@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "group/control_loop.h"
 #include "group/group_internal.h"
 #include "mem/mem_local.h"
 #include "mem/window_table.h"
@@ -51,8 +52,16 @@ win_space_new(struct group *g, struct member *m)
 {
 	char name[32];
 
+	struct mem_wt *t;
+
 	snprintf(name, sizeof(name), "g%d.d%d.s%u", g->group_id, g->dev_id, m->slot);
-	return mem_wt_create(name);
+	t = mem_wt_create(name);
+	/* A peer may not have more windows than a process may: past that,
+	 * its windows are refused (each would cost us a mapping, and the
+	 * creator an fd). */
+	if (t != NULL)
+		t->max_windows = IDD_MEM_MAX_WINDOWS;
+	return t;
 }
 
 int
@@ -250,43 +259,84 @@ own_apply(const struct mem_window_desc *d, bool added)
 	announce(o, true);
 }
 
-struct own_work {
-	struct ctl_work w;
+/*
+ * Our window changes, in the order they happened, waiting to be applied.
+ * They must reach every peer before anything we say after them: an
+ * application that allocates a window and then publishes a buffer in it
+ * expects a peer that finds the buffer to be able to copy at once. So the
+ * queue is drained (win_apply_pending()) before every request runs on the
+ * control thread (control.c), and ctl_call() first makes the memory layer
+ * hand over every change made so far (mem_local_flush()); a deferred work
+ * item drains it too, so that changes go out without waiting for the next
+ * request. Everything after that is in order by construction: one FIFO
+ * socket per member, relayed in arrival order by the creator, applied in
+ * arrival order by every member.
+ */
+struct own_change {
+	struct own_change *next;
 	struct mem_window_desc d;
 	bool added;
 };
 
-static void
-own_work_run(struct ctl_work *w)
-{
-	struct own_work *ow = (struct own_work *)w;
+static struct own_change *pending, **pending_tail = &pending; /* under ctl_lock */
+static struct ctl_work drain_work;
+static bool drain_posted;                                    /* under ctl_lock */
 
-	pthread_mutex_lock(&ctl_lock);
-	own_apply(&ow->d, ow->added);
-	pthread_mutex_unlock(&ctl_lock);
-	free(ow);
+void
+win_apply_pending(void)
+{
+	while (pending != NULL) {
+		struct own_change *c = pending;
+
+		pending = c->next;
+		if (pending == NULL)
+			pending_tail = &pending;
+		own_apply(&c->d, c->added);
+		free(c);
+	}
 }
 
-/* The memory layer's listener: runs on whichever thread changed a window,
- * with no lock of ours held. Hand the change to the control thread, in
- * order (the work queue is FIFO). */
+static void
+drain_run(struct ctl_work *w)
+{
+	(void)w; /* static: nothing to free */
+	pthread_mutex_lock(&ctl_lock);
+	drain_posted = false;
+	win_apply_pending();
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+/* The memory layer's listener: runs on whichever thread changed a window
+ * (or the one that flushed the changes), one change at a time in order,
+ * with no lock of ours held. Queue the change for the control thread. */
 static void
 on_window(void *ctx, const struct mem_window_desc *d, int added)
 {
-	struct own_work *ow = calloc(1, sizeof(*ow));
+	struct own_change *c = calloc(1, sizeof(*c));
 
 	(void)ctx;
-	if (ow == NULL) {
+	if (c == NULL) {
 		IDD_LOG(ERR, "group: window change 0x%llx lost: out of memory",
 			(unsigned long long)d->base);
 		return;
 	}
-	ow->w.fn = own_work_run;
-	ow->d = *d;
-	ow->added = added != 0;
+	c->d = *d;
+	c->added = added != 0;
 	pthread_mutex_lock(&ctl_lock);
-	ctl_post(&ow->w);
+	*pending_tail = c;
+	pending_tail = &c->next;
+	if (!drain_posted) {
+		drain_posted = true;
+		drain_work.fn = drain_run;
+		ctl_post(&drain_work);
+	}
 	pthread_mutex_unlock(&ctl_lock);
+}
+
+void
+win_flush(void)
+{
+	mem_local_flush();
 }
 
 int
@@ -313,9 +363,22 @@ win_listen_stop(void)
 	pthread_mutex_unlock(&listen_lock);
 }
 
+static void
+pending_drop(void)
+{
+	while (pending != NULL) {
+		struct own_change *c = pending;
+
+		pending = c->next;
+		free(c);
+	}
+	pending_tail = &pending;
+}
+
 void
 win_shutdown(void)
 {
+	pending_drop();
 	while (own != NULL) {
 		struct own_window *o = own;
 
@@ -335,4 +398,8 @@ win_forget(void)
 	for (struct own_window *o = own; o != NULL; o = o->next)
 		close(o->fd);
 	own = NULL;
+	/* The queue of deferred work was dropped with the control thread's
+	 * state (control.c). */
+	pending_drop();
+	drain_posted = false;
 }

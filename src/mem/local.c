@@ -41,6 +41,7 @@ local_create(void)
 	local_table = mem_wt_create("local");
 	if (local_table == NULL)
 		abort(); /* a few hundred bytes at first use; nothing works without it */
+	local_table->max_windows = IDD_MEM_MAX_WINDOWS;
 }
 
 struct mem_wt *
@@ -120,6 +121,20 @@ mem_local_deliver(void)
 		delivering = 0;
 		pthread_mutex_unlock(&deliver_lock);
 	}
+}
+
+void
+mem_local_flush(void)
+{
+	if (delivering || atomic_load(&nlisteners) == 0)
+		return;
+	/* Blocking, unlike mem_local_deliver(): a thread that took events off
+	 * the queue holds deliver_lock until it has delivered them. */
+	pthread_mutex_lock(&deliver_lock);
+	delivering = 1;
+	run_queue();
+	delivering = 0;
+	pthread_mutex_unlock(&deliver_lock);
 }
 
 int
@@ -241,6 +256,7 @@ mem_local_fork_child(void)
 		local_table = mem_wt_create("local");
 		if (local_table == NULL)
 			abort();
+		local_table->max_windows = IDD_MEM_MAX_WINDOWS;
 	}
 	(void)inherited_table;
 	(void)inherited_events;

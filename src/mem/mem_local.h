@@ -42,6 +42,16 @@ typedef void (*mem_window_listener_t)(void *ctx, const struct mem_window_desc *w
  * listener takes. */
 int mem_local_listen(mem_window_listener_t fn, void *ctx);
 
+/* Deliver every window event queued so far, including those another
+ * thread has taken and is delivering: when this returns, the listeners
+ * have seen every change that happened before the call (a listener that
+ * wants to act on them in order before something else, e.g. announce a
+ * window before a message that names an address in it, calls this
+ * first). Waits for another thread's delivery; do not call it holding a
+ * lock that a listener takes. Inside a listener it returns at once (the
+ * changes it makes are delivered after it returns). */
+void mem_local_flush(void);
+
 /* Remove a listener; when this returns, it is not running and will not be
  * called again (unless called from the listener itself). */
 void mem_local_unlisten(mem_window_listener_t fn, void *ctx);

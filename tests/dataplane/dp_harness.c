@@ -609,6 +609,39 @@ cmd_floodleave(const struct args *a, char *out, size_t cap)
 	return 0;
 }
 
+/* lookcopy V GID NAME MS LOCAL OFF LEN WRITE: look NAME up (waiting up to
+ * MS), then at once one copy of LEN bytes between the buffer's byte OFF
+ * and LOCAL: from the buffer (WRITE 0) or into it (WRITE 1). No pause
+ * between the two: what a lookup returns must be usable at once.
+ * -> STATUS ADDR HANDLER */
+static int
+cmd_lookcopy(const struct args *a, char *out, size_t cap)
+{
+	uint16_t v = (uint16_t)num(a, 1);
+	struct idd_dma_group_buffer b;
+	uint64_t local = num(a, 5), off = num(a, 6);
+	uint32_t len = (uint32_t)num(a, 7);
+	enum idd_dma_status_code st;
+	int ret, idx;
+
+	if (a->n < 9)
+		return -EPROTO;
+	ret = idd_dma_group_buffer_lookup(me.dev, (int16_t)num(a, 2), a->tok[3], (int)num(a, 4),
+					  &b);
+	if (ret != 0)
+		return ret;
+	if (num(a, 8) != 0)
+		idx = idd_dma_copy(me.dev, v, local, b.addr + off, len, IDD_DMA_OP_FLAG_SUBMIT);
+	else
+		idx = idd_dma_copy(me.dev, v, b.addr + off, local, len, IDD_DMA_OP_FLAG_SUBMIT);
+	if (idx < 0)
+		return idx;
+	if (collect(v, 1, &st, NULL, NULL, NULL) != 1)
+		return -ETIMEDOUT;
+	snprintf(out, cap, " %d %llu %u", (int)st, (unsigned long long)b.addr, b.handler);
+	return 0;
+}
+
 /* dumpcheck NEEDLE...: does idd_dma_dump() print this text? (Underscores
  * in the needle stand for spaces.) */
 static int
@@ -687,6 +720,19 @@ run(struct args *a, char *vals, size_t cap)
 	}
 	if (strcmp(c, "free") == 0)
 		return idd_mem_free((void *)(uintptr_t)num(a, 1));
+	if (strcmp(c, "unreg") == 0)
+		return idd_mem_unregister((void *)(uintptr_t)num(a, 1));
+	if (strcmp(c, "publish") == 0)
+		return a->n < 5 ? -EPROTO
+				: idd_dma_group_buffer_publish(me.dev, (int16_t)num(a, 1), a->tok[2],
+							       (const void *)(uintptr_t)num(a, 3),
+							       num(a, 4));
+	if (strcmp(c, "unpublish") == 0)
+		return a->n < 3 ? -EPROTO
+				: idd_dma_group_buffer_unpublish(me.dev, (int16_t)num(a, 1),
+								 a->tok[2]);
+	if (strcmp(c, "lookcopy") == 0)
+		return cmd_lookcopy(a, vals, cap);
 	if (strcmp(c, "regwin") == 0)
 		return cmd_regwin(a, vals, cap);
 	if (strcmp(c, "fill") == 0) {

@@ -22,7 +22,7 @@
  *   handler GID DOM            -> H
  *   waitmembers GID N MS       until the group has N members here
  *   alloc LEN PERMS            idd_mem_alloc -> ADDR
- *   free ADDR
+ *   free ADDR | unreg ADDR     idd_mem_free / idd_mem_unregister
  *   wininfo ADDR               the window holding ADDR -> BASE LEN PERMS
  *   regwin PAGES WINPAGE PERMS a memfd of PAGES pages mapped shared, page
  *                              WINPAGE alone registered as a window
@@ -50,6 +50,11 @@
  *                              -> STATUS*N
  *   floodleave V SRC DST LEN N GID  N copies in one burst, leave at once,
  *                              then collect -> OK ERRORS LEAVE_RET
+ *   publish GID NAME ADDR LEN | unpublish GID NAME   the group's directory
+ *   lookcopy V GID NAME MS LOCAL OFF LEN WRITE  look NAME up (waiting up to
+ *                              MS), then at once copy LEN bytes from the
+ *                              buffer's byte OFF to LOCAL (WRITE 0) or from
+ *                              LOCAL to it (WRITE 1) -> STATUS ADDR HANDLER
  *   checkpat ADDR LEN PATTERN  bytes as a fill with PATTERN writes them
  *   dumpcheck TEXT             idd_dma_dump() prints TEXT ('_' = space)
  *   stats V                    -> SUBMITTED COMPLETED ERRORS BYTES
