@@ -67,14 +67,25 @@
 extern "C" {
 #endif
 
-/** Most members of one group, creator included. */
+/** Most members of one group, creator included: a join past it fails
+ *  with -ENOSPC. */
 #define IDD_DMA_GROUP_MAX_MEMBERS 128
+
+/** Most groups one process is in at once, created and joined together,
+ *  whatever the devices and namespaces: a create or join past it fails
+ *  with -ENOSPC. Each created group holds a listening socket and one
+ *  socket per member, each joined group one socket (see doc/limits.md). */
+#define IDD_DMA_GROUP_MAX_PER_PROCESS 1024
+
+/** Group ids of one namespace are 0..IDD_DMA_GROUP_ID_MAX. */
+#define IDD_DMA_GROUP_ID_MAX 32767
 
 /** Longest directory name, without the terminating NUL. Names are 1 to this
  *  many printable ASCII characters other than space. */
 #define IDD_DMA_GROUP_NAME_MAX 63
 
-/** Most directory entries of one group. */
+/** Most directory entries of one group, all publishers together: a
+ *  publish past it fails with -ENOSPC. */
 #define IDD_DMA_GROUP_MAX_BUFFERS 256
 
 /** Group events for the extended callback: upstream's two plus MEMBER_JOINED. */
@@ -166,7 +177,9 @@ int idd_dma_access_pair_group_members(int16_t dev_id, int16_t group_id,
  * Publish a named buffer in a group's directory, for every member to find.
  * The entry disappears when unpublished or when its publisher leaves.
  * The buffer is normally inside one of the publisher's windows (idd_mem.h),
- * so that peers can reach it; idd does not check that here.
+ * so that peers can reach it; idd does not check that here. Windows made
+ * before the call reach every member before the entry does, so a member
+ * that finds the entry can copy to or from the buffer at once.
  *
  * @param dev_id
  *   A device in the group.
