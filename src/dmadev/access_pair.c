@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 
+#include "common/trace.h"
 #include "dmadev/dmadev_internal.h"
 
 /* Resolve @dev_id for a group call named @what, whose out-pointer is @out
@@ -97,10 +98,11 @@ idd_dma_access_pair_group_create(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_
 	int err;
 
 	dev = group_call_begin(dev_id, group_id, true, "group create", has_create, &err);
-	if (dev == NULL)
-		return err;
-	return group_call_end(dev, dev->dev_ops->access_pair_group_create(dev, domain_id, token,
-								     group_id, cb));
+	if (dev != NULL)
+		err = group_call_end(dev, dev->dev_ops->access_pair_group_create(dev, domain_id,
+									    token, group_id, cb));
+	trace_group_create(dev_id, domain_id, err == 0 ? *group_id : -1, err);
+	return err;
 }
 
 int
@@ -110,9 +112,10 @@ idd_dma_access_pair_group_destroy(int16_t dev_id, int16_t group_id)
 	int err;
 
 	dev = group_call_begin(dev_id, NULL, false, "group destroy", has_destroy, &err);
-	if (dev == NULL)
-		return err;
-	return group_call_end(dev, dev->dev_ops->access_pair_group_destroy(dev, group_id));
+	if (dev != NULL)
+		err = group_call_end(dev, dev->dev_ops->access_pair_group_destroy(dev, group_id));
+	trace_group_destroy(dev_id, group_id, err);
+	return err;
 }
 
 int
@@ -123,10 +126,11 @@ idd_dma_access_pair_group_join(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t 
 	int err;
 
 	dev = group_call_begin(dev_id, NULL, false, "group join", has_join, &err);
-	if (dev == NULL)
-		return err;
-	return group_call_end(dev, dev->dev_ops->access_pair_group_join(dev, domain_id, token,
-								   group_id, cb));
+	if (dev != NULL)
+		err = group_call_end(dev, dev->dev_ops->access_pair_group_join(dev, domain_id, token,
+									  group_id, cb));
+	trace_group_join(dev_id, domain_id, group_id, err);
+	return err;
 }
 
 int
@@ -136,9 +140,10 @@ idd_dma_access_pair_group_leave(int16_t dev_id, int16_t group_id)
 	int err;
 
 	dev = group_call_begin(dev_id, NULL, false, "group leave", has_leave, &err);
-	if (dev == NULL)
-		return err;
-	return group_call_end(dev, dev->dev_ops->access_pair_group_leave(dev, group_id));
+	if (dev != NULL)
+		err = group_call_end(dev, dev->dev_ops->access_pair_group_leave(dev, group_id));
+	trace_group_leave(dev_id, group_id, err);
+	return err;
 }
 
 int
@@ -149,8 +154,10 @@ idd_dma_access_pair_group_handler_get(int16_t dev_id, int16_t group_id, idd_uuid
 	int err;
 
 	dev = group_call_begin(dev_id, handler, true, "group handler get", has_handler_get, &err);
-	if (dev == NULL)
-		return err;
-	return group_call_end(dev, dev->dev_ops->access_pair_group_handler_get(dev, group_id,
-									  domain_id, handler));
+	if (dev != NULL)
+		err = group_call_end(dev, dev->dev_ops->access_pair_group_handler_get(dev, group_id,
+										 domain_id,
+										 handler));
+	trace_group_handler_get(dev_id, group_id, domain_id, err == 0 ? *handler : 0, err);
+	return err;
 }

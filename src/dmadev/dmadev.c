@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/trace.h"
 #include "dmadev/dmadev_internal.h"
 #include "telemetry/telemetry.h"
 
@@ -255,6 +256,7 @@ idd_dma_dev_create(const char *name, const char *args)
 		idd_dma_fp_objs = NULL;
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_dev_create(name, args, ret);
 	if (ret >= 0)
 		telemetry_dev_created((int16_t)ret); /* IDD_TELEMETRY=1 (not under the lock) */
 	return ret;
@@ -326,6 +328,7 @@ idd_dma_info_get(int16_t dev_id, struct idd_dma_info *dev_info)
 	dev = dmadev_lookup_locked(dev_id, "info get", dev_info, "dev_info");
 	ret = dev == NULL ? -EINVAL : dmadev_info_locked(dev, dev_info);
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_info_get(dev_id, ret == 0 ? dev_info : NULL, ret);
 	return ret;
 }
 
@@ -413,6 +416,7 @@ idd_dma_configure(int16_t dev_id, const struct idd_dma_conf *dev_conf)
 	dev = dmadev_lookup_locked(dev_id, "configure", dev_conf, "dev_conf");
 	ret = dev == NULL ? -EINVAL : configure_locked(dev, dev_conf);
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_configure(dev_id, dev_conf, ret);
 	return ret;
 }
 
@@ -452,6 +456,7 @@ idd_dma_start(int16_t dev_id)
 	dev = dmadev_lookup_locked(dev_id, "start", NULL, NULL);
 	ret = dev == NULL ? -EINVAL : start_locked(dev);
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_start(dev_id, ret);
 	return ret;
 }
 
@@ -473,6 +478,7 @@ idd_dma_stop(int16_t dev_id)
 			dev->started = false;
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_stop(dev_id, ret);
 	return ret;
 }
 
@@ -507,6 +513,7 @@ idd_dma_close(int16_t dev_id)
 	}
 out:
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_close(dev_id, ret);
 	return ret;
 }
 
@@ -589,6 +596,7 @@ idd_dma_vchan_setup(int16_t dev_id, uint16_t vchan, const struct idd_dma_vchan_c
 	dev = dmadev_lookup_locked(dev_id, "vchan setup", conf, "conf");
 	ret = dev == NULL ? -EINVAL : vchan_setup_locked(dev, vchan, conf);
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_vchan_setup(dev_id, vchan, conf, ret);
 	return ret;
 }
 
@@ -619,6 +627,7 @@ idd_dma_stats_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats *stats)
 		ret = dev->dev_ops->stats_get(dev, vchan, stats);
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_stats_get(dev_id, vchan, ret == 0 ? stats : NULL, ret);
 	return ret;
 }
 
@@ -644,6 +653,7 @@ idd_dma_stats_ext_get(int16_t dev_id, uint16_t vchan, struct idd_dma_stats_ext *
 		ret = dev->dev_ops->stats_ext_get(dev, vchan, stats);
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_stats_ext_get(dev_id, vchan, ret == 0 ? stats : NULL, ret);
 	return ret;
 }
 
@@ -664,6 +674,7 @@ idd_dma_stats_reset(int16_t dev_id, uint16_t vchan)
 		ret = dev->dev_ops->stats_reset(dev, vchan);
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_stats_reset(dev_id, vchan, ret);
 	return ret;
 }
 
@@ -686,5 +697,6 @@ idd_dma_vchan_status(int16_t dev_id, uint16_t vchan, enum idd_dma_vchan_status *
 		ret = dev->dev_ops->vchan_status(dev, vchan, status);
 	}
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_vchan_status(dev_id, vchan, ret == 0 ? status : NULL, ret);
 	return ret;
 }

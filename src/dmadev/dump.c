@@ -3,6 +3,7 @@
  * configuration); the driver adds its engine and per-vchan state. */
 #include <errno.h>
 
+#include "common/trace.h"
 #include "dmadev/dmadev_internal.h"
 
 static const char *const capa_names[64] = {
@@ -52,5 +53,6 @@ idd_dma_dump(int16_t dev_id, FILE *f)
 	ret = dev->dev_ops->dev_dump != NULL ? dev->dev_ops->dev_dump(dev, f) : 0;
 out:
 	pthread_mutex_unlock(&dmadev_registry_lock);
+	trace_dump(dev_id, f, ret);
 	return ret;
 }
