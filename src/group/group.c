@@ -12,6 +12,7 @@
 
 #include "common/kvargs.h"
 #include "common/log.h"
+#include "common/trace.h"
 #include "group/control_loop.h"
 #include "group/group_internal.h"
 #include "mem/window_table.h"
@@ -435,6 +436,7 @@ event_run(struct ctl_work *w)
 	event_unlink(e);
 	pthread_mutex_unlock(&ctl_lock);
 	if (!cancelled) {
+		trace_group_event(e->dev_id, e->group_id, e->domain, e->ev);
 		/* Upstream's callback only knows upstream's two events. */
 		if (e->cb != NULL && e->ev != IDD_DMA_GROUP_EV_MEMBER_JOINED)
 			e->cb(e->dev_id, e->group_id, e->domain,
@@ -951,8 +953,10 @@ idd_dma_access_pair_group_event_register(int16_t dev_id, int16_t group_id,
 {
 	struct register_req r = {.req.fn = register_run, .dev_id = dev_id, .group_id = group_id,
 				 .cb = cb, .arg = user_data};
+	int ret = ctl_call(&r.req);
 
-	return ctl_call(&r.req);
+	trace_group_event_register(dev_id, group_id, (const void *)cb, user_data, ret);
+	return ret;
 }
 
 /* ---- device close, exit, fork ---- */
