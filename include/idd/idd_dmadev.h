@@ -578,7 +578,9 @@ typedef void (*idd_dma_access_pair_group_event_cb_t)(int16_t dev_id, int16_t gro
  *   0 on success;
  *   -EINVAL if the device does not exist, @p group_id is NULL, or the
  *   device has no inter-domain capability;
- *   -ENOTSUP if the driver does not implement groups.
+ *   -ENOTSUP if the driver does not implement groups;
+ *   -ENOSPC if this process is in IDD_DMA_GROUP_MAX_PER_PROCESS groups
+ *   (idd_group.h), or every group id of the namespace is taken.
  */
 int idd_dma_access_pair_group_create(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
 				     int16_t *group_id, idd_dma_access_pair_group_event_cb_t cb);
@@ -618,7 +620,9 @@ int idd_dma_access_pair_group_destroy(int16_t dev_id, int16_t group_id);
  *   -EINVAL if the device does not exist or has no inter-domain capability;
  *   -ENOTSUP if the driver does not implement groups;
  *   -ENOENT if the group is unknown; -EACCES if the token is wrong;
- *   -EEXIST if this device or this domain_id is already a member.
+ *   -EEXIST if this device or this domain_id is already a member;
+ *   -ENOSPC if the group has IDD_DMA_GROUP_MAX_MEMBERS members, or this
+ *   process is in IDD_DMA_GROUP_MAX_PER_PROCESS groups (idd_group.h).
  */
 int idd_dma_access_pair_group_join(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
 				   int16_t group_id, idd_dma_access_pair_group_event_cb_t cb);

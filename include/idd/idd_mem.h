@@ -76,6 +76,16 @@ extern "C" {
 #define IDD_MEM_ALIGN_MAX ((size_t)2 << 20)
 
 /**
+ * Most windows one process may have at once: heap segments (private ones
+ * included), blocks of 8 MiB and more, and registered ranges. It also
+ * bounds the windows a process accepts from any one peer of a group (a
+ * peer offering more is refused and, by a group's creator, dropped). Each
+ * window costs a file descriptor, and one more for each group member that
+ * keeps it (see doc/limits.md).
+ */
+#define IDD_MEM_MAX_WINDOWS 1024
+
+/**
  * Allocate @p len bytes of shareable memory, aligned to IDD_MEM_ALIGN_MIN.
  *
  * The memory belongs to one of the heap's segments, a window with the
@@ -91,6 +101,8 @@ extern "C" {
  *   - EINVAL: @p len is 0, or @p flags has an unknown bit.
  *   - ENOMEM: no memory, or @p len is too large.
  *   - EMFILE, ENFILE: no file descriptor left for a new segment.
+ *   - ENOSPC: a new segment was needed and the process has
+ *     IDD_MEM_MAX_WINDOWS windows.
  */
 void *idd_mem_alloc(size_t len, unsigned int flags);
 
@@ -161,6 +173,7 @@ int idd_mem_free(void *addr);
  *     MFD_ALLOW_SEALING), or was sealed with F_SEAL_SEAL but without
  *     F_SEAL_SHRINK or F_SEAL_GROW.
  *   - -EEXIST: the range overlaps a window (registered, or the heap's).
+ *   - -ENOSPC: the process has IDD_MEM_MAX_WINDOWS windows.
  *   - -ENOMEM, -EMFILE: out of memory or file descriptors.
  */
 int idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int perms);

@@ -34,7 +34,13 @@ extern unsigned int handshake_ms;
  * anyway: we are out whatever the creator does). */
 #define LEAVE_TIMEOUT_MS 1000
 /* Directory entries per group. */
-#define DIR_MAX_ENTRIES 256
+#define DIR_MAX_ENTRIES IDD_DMA_GROUP_MAX_BUFFERS
+
+/* The public limits (idd_group.h) are what the protocol and the tables
+ * hold: one number each. */
+_Static_assert(WIRE_MAX_MEMBERS == IDD_DMA_GROUP_MAX_MEMBERS, "members per group");
+_Static_assert(WIRE_NAME_MAX == IDD_DMA_GROUP_NAME_MAX, "directory name length");
+_Static_assert(RDV_GROUP_ID_MAX == IDD_DMA_GROUP_ID_MAX, "group ids per namespace");
 
 /* One handler slot of a device. */
 enum hstate {

@@ -144,8 +144,12 @@ idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int p
 	};
 	err = mem_wt_insert(mem_local_table(), rec);
 	if (err != 0) {
-		IDD_LOG(ERR, "%s refused: %s", who,
-			err == -EEXIST ? "overlaps a window" : strerror(-err));
+		if (err == -ENOSPC)
+			IDD_LOG(ERR, "%s refused: the process has %d windows (IDD_MEM_MAX_WINDOWS)",
+				who, IDD_MEM_MAX_WINDOWS);
+		else
+			IDD_LOG(ERR, "%s refused: %s", who,
+				err == -EEXIST ? "overlaps a window" : strerror(-err));
 		registered_release(rec);
 		return err;
 	}

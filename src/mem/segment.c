@@ -93,6 +93,13 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 		goto fail;
 	}
 	err = mem_wt_insert(mem_local_table(), s->win);
+	if (err == -ENOSPC) {
+		seg_map_set(s->base, s->len, NULL);
+		IDD_LOG(ERR, "mem: new %s segment of %zu bytes refused: the process has %d "
+			     "windows (IDD_MEM_MAX_WINDOWS)",
+			kind == MEM_SEG_HEAP ? "heap" : "large-block", len, IDD_MEM_MAX_WINDOWS);
+		goto fail_logged;
+	}
 	if (err != 0) {
 		/* -EEXIST cannot happen: the range is a fresh mapping. */
 		seg_map_set(s->base, s->len, NULL);

@@ -224,6 +224,11 @@ mem_wt_insert(struct mem_wt *t, struct mem_wt_rec *rec)
 	struct mem_wt_snap *old = atomic_load_explicit(&t->snap, memory_order_relaxed);
 	uint32_t pos = upper_bound(old, rec->base);
 
+	if (t->max_windows != 0 && old->n >= t->max_windows) {
+		pthread_mutex_unlock(&t->lock);
+		return -ENOSPC;
+	}
+
 	/* Windows of one address space never overlap: check both neighbours. */
 	if ((pos > 0 && old->ent[pos - 1].base + old->ent[pos - 1].size_m1 >= rec->base) ||
 	    (pos < old->n && old->keys[pos] <= last)) {
@@ -406,8 +411,13 @@ mem_wt_import(struct mem_wt *t, int fd, uint64_t offset, uint64_t base, uint64_t
 	};
 	err = mem_wt_insert(t, rec);
 	if (err != 0) {
-		IDD_LOG(ERR, "%s refused: %s", who,
-			err == -EEXIST ? "overlaps a window already imported" : strerror(-err));
+		if (err == -ENOSPC)
+			IDD_LOG(ERR, "%s refused: the peer offers %u windows already "
+				     "(IDD_MEM_MAX_WINDOWS)", who, t->max_windows);
+		else
+			IDD_LOG(ERR, "%s refused: %s", who,
+				err == -EEXIST ? "overlaps a window already imported"
+					       : strerror(-err));
 		munmap(map, maplen);
 		free(rec);
 		return err;

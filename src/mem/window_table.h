@@ -101,6 +101,11 @@ struct mem_wt {
 	char pad[64 - sizeof(void *)];
 	pthread_mutex_t lock; /* writers */
 	char name[32];        /* for log lines */
+	/* Most windows the table accepts; 0: no bound. Set once, before the
+	 * table is shared: the process's own table and every peer's table
+	 * hold at most IDD_MEM_MAX_WINDOWS (a peer cannot make us map, and
+	 * keep fds for, more windows than it may have itself). */
+	uint32_t max_windows;
 };
 
 /* A caller's last-hit cache. Zero-initialise (or mem_wt_cache_init()). */
@@ -206,7 +211,8 @@ mem_wt_translate(struct mem_wt *t, struct mem_wt_cache *c, uint64_t addr, uint64
 	return mem_wt_translate_slow(s, c, addr, len, access);
 }
 
-/* Create an empty table; @name appears in log lines. NULL if out of memory. */
+/* Create an empty table; @name appears in log lines. NULL if out of memory.
+ * It has no bound on its windows until max_windows is set. */
 struct mem_wt *mem_wt_create(const char *name);
 
 /*
@@ -223,7 +229,8 @@ void mem_wt_destroy(struct mem_wt *t);
  * keeps @fd (the mapping does not need it). @base and @offset must be
  * aligned to the file's page size; @perms must not be 0.
  * Returns 0, -EINVAL, -EBADF, -EPERM, -EEXIST (overlaps a window of the
- * table), -ENOMEM, or the errno of mmap. @id_out, if not NULL, receives the
+ * table), -ENOSPC (the table is full: max_windows), -ENOMEM, or the errno
+ * of mmap. @id_out, if not NULL, receives the
  * window's id.
  */
 int mem_wt_import(struct mem_wt *t, int fd, uint64_t offset, uint64_t base, uint64_t len,
@@ -240,7 +247,8 @@ int mem_wt_remove(struct mem_wt *t, uint64_t base);
  * Insert a prepared record (local windows: the heap's segments, registered
  * memory). rec->local, base, len, perms and release must be set; the id is
  * assigned here. Never waits: the old snapshot is freed at a later grace
- * period. Returns 0, -EEXIST (overlap, logged by the caller) or -ENOMEM.
+ * period. Returns 0, -EEXIST (overlap, logged by the caller), -ENOSPC (the
+ * table holds max_windows windows; logged by the caller) or -ENOMEM.
  */
 int mem_wt_insert(struct mem_wt *t, struct mem_wt_rec *rec);
 
