@@ -569,6 +569,27 @@ group_new(struct gdev *d, int16_t group_id, bool creator, const uint8_t domain[W
 	return g;
 }
 
+/* Refuse a create or join that would put this process in more than
+ * IDD_DMA_GROUP_MAX_PER_PROCESS groups (one line, -ENOSPC). */
+static int
+groups_full(struct ctl_req *req, const char *what, int group_id, int16_t dev_id)
+{
+	unsigned int n = 0;
+
+	for (const struct group *g = all_groups; g != NULL; g = g->next)
+		n++;
+	if (n < IDD_DMA_GROUP_MAX_PER_PROCESS)
+		return 0;
+	if (group_id < 0)
+		IDD_LOG(ERR, "dev %d: group %s refused: this process is in %u groups "
+			     "(IDD_DMA_GROUP_MAX_PER_PROCESS)", dev_id, what, n);
+	else
+		IDD_LOG(ERR, "group %d: %s by dev %d refused: this process is in %u groups "
+			     "(IDD_DMA_GROUP_MAX_PER_PROCESS)", group_id, what, dev_id, n);
+	ctl_complete(req, -ENOSPC);
+	return -ENOSPC;
+}
+
 /* ---- create ---- */
 
 struct create_req {
@@ -620,6 +641,8 @@ create_run(struct ctl_req *req)
 	struct gdev *d;
 	int fd, gid = -1, ret;
 
+	if (groups_full(req, "create", -1, r->dev_id) != 0)
+		return;
 	d = gdev_get(r->dev_id, true);
 	if (d == NULL) {
 		ctl_complete(req, -ENOMEM);
@@ -719,6 +742,8 @@ join_run(struct ctl_req *req)
 		ctl_complete(req, -EEXIST);
 		return;
 	}
+	if (groups_full(req, "join", r->group_id, r->dev_id) != 0)
+		return;
 	d = gdev_get(r->dev_id, true);
 	if (d == NULL) {
 		ctl_complete(req, -ENOMEM);
