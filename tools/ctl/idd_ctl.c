@@ -62,8 +62,12 @@ static const char usage_list[] =
 	"                      \"default\")\n"
 	"  -a, --all           every namespace\n"
 	"  -j, --json          print JSON: {\"namespace\": NS or null, \"processes\":\n"
-	"                      [each process's answer, with \"comm\" from /proc, or\n"
-	"                      {\"pid\", \"error\"}]}\n"
+	"                      [...]}; every entry has the same members: pid, uid,\n"
+	"                      namespace, program, idd_version, protocol, devices,\n"
+	"                      groups, windows, comm (from /proc) and error: null,\n"
+	"                      or why the process could not be asked (then the\n"
+	"                      members it did not give are null, and the exit\n"
+	"                      status is 1)\n"
 	"  -h, --help          this text\n";
 
 static const char usage_show[] =
@@ -190,6 +194,37 @@ emit(struct jw *w, const char *key, const struct json *v)
 		jw_end(w);
 		break;
 	}
+}
+
+/* One entry of `list --json`. Every entry has the same members, whether
+ * the process answered or not, so that a reader never has to guess:
+ * LIST_KEYS from the process's answer (null where it could not be asked or
+ * did not say), "comm" from /proc, and "error": null, or the sentence that
+ * says why the process could not be asked. */
+static const char *const list_keys[] = {"pid",     "uid",    "namespace", "program",
+					"idd_version", "protocol", "devices", "groups",
+					"windows"};
+
+static void
+list_entry(struct jw *w, const struct ctl_proc *proc, const char *comm, const struct json *answer,
+	   const char *error)
+{
+	jw_obj(w, NULL);
+	for (size_t k = 0; k < sizeof(list_keys) / sizeof(list_keys[0]); k++) {
+		const struct json *v = answer != NULL ? json_get(answer, list_keys[k]) : NULL;
+
+		if (v != NULL)
+			emit(w, list_keys[k], v);
+		else if (strcmp(list_keys[k], "pid") == 0)
+			jw_u64(w, "pid", (uint64_t)proc->pid); /* from the socket's name */
+		else if (strcmp(list_keys[k], "namespace") == 0)
+			jw_str(w, "namespace", proc->ns);
+		else
+			jw_null(w, list_keys[k]);
+	}
+	jw_str(w, "comm", comm);
+	jw_str(w, "error", error);
+	jw_end(w);
 }
 
 /* ---- finding one process ---- */
@@ -320,21 +355,12 @@ cmd_list(int argc, char **argv)
 		if (ret != 0) {
 			fprintf(stderr, "idd-ctl: %s\n", err);
 			status = EXIT_FAIL;
-			jw_obj(&w, NULL);
-			jw_u64(&w, "pid", (uint64_t)ps[i].pid);
-			jw_str(&w, "namespace", ps[i].ns);
-			jw_str(&w, "comm", comm);
-			jw_str(&w, "error", err);
-			jw_end(&w);
+			list_entry(&w, &ps[i], comm, NULL, err);
 			snprintf(cell[0], sizeof(cell[0]), "%d", (int)ps[i].pid);
 			for (int k = 1; k < 6; k++)
 				snprintf(cell[k], sizeof(cell[k]), "?");
 		} else {
-			jw_obj(&w, NULL);
-			for (size_t k = 0; p->type == JSON_OBJECT && k < p->n; k++)
-				emit(&w, p->keys[k], &p->items[k]);
-			jw_str(&w, "comm", comm);
-			jw_end(&w);
+			list_entry(&w, &ps[i], comm, p, NULL);
 			snprintf(cell[0], sizeof(cell[0]), "%" PRIu64, json_get_u64(p, "pid", 0));
 			snprintf(cell[1], sizeof(cell[1]), "%" PRIu64, json_get_u64(p, "uid", 0));
 			snprintf(cell[2], sizeof(cell[2]), "%" PRIu64, json_get_u64(p, "devices", 0));
