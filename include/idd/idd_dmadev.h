@@ -729,8 +729,12 @@ struct idd_dma_op {
 	uint64_t event_meta; /**< Event metadata (kept for upstream compatibility). */
 	int16_t dma_dev_id; /**< Device id (kept for upstream compatibility). */
 	uint16_t vchan;     /**< vchan (kept for upstream compatibility). */
-	uint16_t nb_src;    /**< Number of source segments. */
-	uint16_t nb_dst;    /**< Number of destination segments. */
+	/** Number of source segments, 1..idd_dma_info::max_sges (else the op
+	 *  completes with IDD_DMA_STATUS_INVALID_LENGTH). */
+	uint16_t nb_src;
+	/** Number of destination segments, 1..idd_dma_info::max_sges (else the
+	 *  op completes with IDD_DMA_STATUS_INVALID_LENGTH). */
+	uint16_t nb_dst;
 	/** nb_src source segments, then nb_dst destination segments. */
 	struct idd_dma_sge src_dst_seg[];
 };

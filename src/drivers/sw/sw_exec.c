@@ -243,6 +243,10 @@ sw_exec_op(struct sw_xdom *xd, bool local, struct idd_dma_op *op, uint64_t *byte
 	uint64_t src_total = 0, dst_total = 0;
 	uint16_t st;
 
+	/* The same bound as copy_sg's (idd_dma_info::max_sges): an op with
+	 * longer lists is refused as a whole, before any byte moves. */
+	if (op->nb_src > SW_MAX_SGES || op->nb_dst > SW_MAX_SGES)
+		return IDD_DMA_STATUS_INVALID_LENGTH;
 	for (unsigned int i = 0; i < op->nb_src; i++)
 		src_total += seg[i].length;
 	for (unsigned int i = 0; i < op->nb_dst; i++)
