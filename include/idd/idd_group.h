@@ -190,11 +190,13 @@ int idd_dma_access_pair_group_members(int16_t dev_id, int16_t group_id,
  * @param addr
  *   The buffer's address in the publisher's address space.
  * @param len
- *   Its length, > 0.
+ *   Its length, > 0; @p addr + @p len must not wrap around the address
+ *   space.
  * @return
  *   0 on success (every member's copy of the directory is being updated,
  *   and the publisher's own lookups see the entry at once);
- *   -EINVAL for a bad name, a NULL address or a zero length;
+ *   -EINVAL for a bad name, a NULL address, a zero length or a range that
+ *   wraps;
  *   -ENOENT if the device is not in that group;
  *   -EEXIST if the name is taken in that group;
  *   -ENOSPC if the directory holds IDD_DMA_GROUP_MAX_BUFFERS entries.

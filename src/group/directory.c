@@ -167,6 +167,26 @@ dir_free(struct group *g)
 	}
 }
 
+/* Why the creator refused a change, for the log line of either side. */
+static const char *
+refusal(int err, bool publish)
+{
+	switch (err) {
+	case ENOSPC:
+		return "the directory is full (IDD_DMA_GROUP_MAX_BUFFERS entries)";
+	case EEXIST:
+		return "the name is taken";
+	case EINVAL:
+		return "the range wraps around the address space";
+	case EPERM:
+		return "another member published it";
+	case ENOENT:
+		return publish ? "no such member" : "the name is not published";
+	default:
+		return strerror(err);
+	}
+}
+
 /* The creator applies a change (its own or a member's) and tells everyone. */
 static int
 creator_apply(struct group *g, uint16_t slot, bool publish, const char *name, uint64_t addr,
@@ -175,6 +195,9 @@ creator_apply(struct group *g, uint16_t slot, bool publish, const char *name, ui
 	struct wire_msg m = {.type = publish ? WIRE_DIR_ENTRY : WIRE_DIR_REMOVE};
 	int ret;
 
+	/* The wire checks len > 0; a member's range must not wrap either. */
+	if (publish && len - 1 > UINT64_MAX - addr)
+		return -EINVAL;
 	ret = publish ? dir_add(g, slot, name, addr, len) : dir_remove(g, slot, name, true);
 	if (ret != 0)
 		return ret;
@@ -198,7 +221,7 @@ dir_creator_request(struct group *g, struct member *from, const struct wire_msg 
 	if (ret != 0)
 		IDD_LOG(ERR, "group %d: %s of \"%s\" by pid %u refused: %s", g->group_id,
 			publish ? "publish" : "unpublish", m->u.dir.name, from->pid,
-			strerror(-ret));
+			refusal(-ret, publish));
 	r.u.dir.req_id = m->u.dir.req_id;
 	r.u.dir.code = -ret;
 	if (from->conn != NULL)
@@ -217,7 +240,7 @@ dir_joiner_result(struct group *g, const struct wire_msg *m)
 		if (m->u.dir.code != 0)
 			IDD_LOG(ERR, "group %d: %s of \"%s\" by dev %d refused by the creator: %s",
 				g->group_id, p->publish ? "publish" : "unpublish", p->name,
-				g->dev_id, strerror(m->u.dir.code));
+				g->dev_id, refusal(m->u.dir.code, p->publish));
 		ctl_complete(&p->req, -m->u.dir.code);
 		return;
 	}
@@ -244,7 +267,7 @@ pub_run(struct ctl_req *req)
 		if (ret != 0)
 			IDD_LOG(ERR, "group %d: %s of \"%s\" by dev %d refused: %s", g->group_id,
 				p->publish ? "publish" : "unpublish", p->name, p->dev_id,
-				strerror(-ret));
+				refusal(-ret, p->publish));
 		ctl_complete(req, ret);
 		return;
 	}
@@ -286,9 +309,10 @@ idd_dma_group_buffer_publish(int16_t dev_id, int16_t group_id, const char *name,
 
 	if (ret != 0)
 		return ret;
-	if (addr == NULL || len == 0) {
+	if (addr == NULL || len == 0 || len - 1 > UINTPTR_MAX - (uintptr_t)addr) {
 		IDD_LOG(ERR, "group %d: publish of \"%s\" by dev %d refused: %s", group_id, name,
-			dev_id, addr == NULL ? "NULL address" : "zero length");
+			dev_id, addr == NULL ? "NULL address" : len == 0 ? "zero length"
+					     : "the range wraps around the address space");
 		return -EINVAL;
 	}
 	return ctl_call(&p.req);
