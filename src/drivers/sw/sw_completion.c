@@ -3,9 +3,12 @@
  * The collecting side of the data path: completed, completed_status,
  * burst_capacity, and the silent-mode reclaim. All of them run on the
  * producer's thread and read the engine's progress with one acquire load.
+ * Each entry is its operation, inlined, plus a trace probe that exists only
+ * with -Dtrace_fastpath=true.
  */
 #include <string.h>
 
+#include "common/trace.h"
 #include "drivers/sw/sw_dev.h"
 
 /* Operations the engine finished and nobody reported yet, at most @max. */
@@ -29,11 +32,10 @@ sw_failures_pending(const struct sw_vchan *vc)
 	return atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) != vc->coll_errors;
 }
 
-uint16_t
-sw_completed(void *dev_private, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
-	     bool *has_error)
+static inline __attribute__((always_inline)) uint16_t
+completed(struct sw_dev *sd, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
+	  bool *has_error)
 {
-	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
 	uint16_t coll, n;
 
@@ -62,10 +64,20 @@ sw_completed(void *dev_private, uint16_t vchan, const uint16_t nb_cpls, uint16_t
 }
 
 uint16_t
-sw_completed_status(void *dev_private, uint16_t vchan, const uint16_t nb_cpls,
-		    uint16_t *last_idx, enum idd_dma_status_code *status)
+sw_completed(void *dev_private, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
+	     bool *has_error)
 {
 	struct sw_dev *sd = dev_private;
+	uint16_t ret = completed(sd, vchan, nb_cpls, last_idx, has_error);
+
+	trace_completed(sd->dev_id, vchan, nb_cpls, *last_idx, *has_error, ret);
+	return ret;
+}
+
+static inline __attribute__((always_inline)) uint16_t
+completed_status(struct sw_dev *sd, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
+		 enum idd_dma_status_code *status)
+{
 	struct sw_vchan *vc;
 	uint32_t errors = 0;
 	uint16_t coll, n;
@@ -98,6 +110,17 @@ sw_completed_status(void *dev_private, uint16_t vchan, const uint16_t nb_cpls,
 }
 
 uint16_t
+sw_completed_status(void *dev_private, uint16_t vchan, const uint16_t nb_cpls,
+		    uint16_t *last_idx, enum idd_dma_status_code *status)
+{
+	struct sw_dev *sd = dev_private;
+	uint16_t ret = completed_status(sd, vchan, nb_cpls, last_idx, status);
+
+	trace_completed_status(sd->dev_id, vchan, nb_cpls, *last_idx, status, ret);
+	return ret;
+}
+
+uint16_t
 sw_reclaim(struct sw_vchan *vc)
 {
 	uint16_t coll = atomic_load_explicit(&vc->collected, memory_order_relaxed);
@@ -120,10 +143,9 @@ sw_reclaim(struct sw_vchan *vc)
 	return n;
 }
 
-uint16_t
-sw_burst_capacity(const void *dev_private, uint16_t vchan)
+static inline __attribute__((always_inline)) uint16_t
+burst_capacity(const struct sw_dev *sd, uint16_t vchan)
 {
-	const struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
 
 	if (sw_unlikely(vchan >= sd->cap_vchans)) {
@@ -136,4 +158,14 @@ sw_burst_capacity(const void *dev_private, uint16_t vchan)
 	return (uint16_t)(vc->nb_desc -
 			  (uint16_t)(atomic_load_explicit(&vc->head, memory_order_relaxed) -
 				     atomic_load_explicit(&vc->collected, memory_order_relaxed)));
+}
+
+uint16_t
+sw_burst_capacity(const void *dev_private, uint16_t vchan)
+{
+	const struct sw_dev *sd = dev_private;
+	uint16_t ret = burst_capacity(sd, vchan);
+
+	trace_burst_capacity(sd->dev_id, vchan, ret);
+	return ret;
 }

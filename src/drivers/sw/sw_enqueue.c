@@ -4,9 +4,15 @@
  * enqueue writes one descriptor and advances head; submit hands
  * [submitted, head) to the engine: the inline engine performs it right
  * here, the thread engine publishes it to the worker.
+ *
+ * Each entry (sw_enq_copy, ...) is its operation (enq_copy, ...), inlined,
+ * plus a trace probe that exists only with -Dtrace_fastpath=true (without
+ * it, the entry compiles to the operation alone). The slow-path retries
+ * re-enter the operation, not the entry, so one call fires one probe.
  */
 #include <errno.h>
 
+#include "common/trace.h"
 #include "drivers/sw/sw_dev.h"
 #include "drivers/sw/sw_thread.h"
 
@@ -34,6 +40,16 @@ sw_silent_make_room(const struct sw_dev *sd, struct sw_vchan *vc)
 	return sd->silent && sw_reclaim(vc) != 0;
 }
 
+static inline __attribute__((always_inline)) int
+enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
+	 uint64_t flags);
+static inline __attribute__((always_inline)) int
+enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
+	 uint64_t flags);
+static inline __attribute__((always_inline)) int
+enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
+	    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
+
 /* The retries below are separate functions so that the fast paths reach
  * them by tail calls and need no stack frame of their own. */
 static __attribute__((noinline, cold)) int
@@ -44,7 +60,7 @@ sw_enq_copy_full(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t d
 
 	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
 		return -ENOSPC;
-	return sw_enq_copy(dev_private, vchan, src, dst, length, flags);
+	return enq_copy(dev_private, vchan, src, dst, length, flags);
 }
 
 static __attribute__((noinline, cold)) int
@@ -55,7 +71,7 @@ sw_enq_fill_full(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t
 
 	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
 		return -ENOSPC;
-	return sw_enq_fill(dev_private, vchan, pattern, dst, length, flags);
+	return enq_fill(dev_private, vchan, pattern, dst, length, flags);
 }
 
 static __attribute__((noinline, cold)) int
@@ -67,7 +83,7 @@ sw_enq_copy_sg_full(void *dev_private, uint16_t vchan, const struct idd_dma_sge 
 
 	if (!sw_silent_make_room(sd, &sd->vchans[vchan]))
 		return -ENOSPC;
-	return sw_enq_copy_sg(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
+	return enq_copy_sg(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
 }
 
 void
@@ -96,15 +112,23 @@ sw_submit_vchan(struct sw_dev *sd, struct sw_vchan *vc)
 	sw_worker_kick(sd->worker);
 }
 
-int
-sw_submit(void *dev_private, uint16_t vchan)
+static inline __attribute__((always_inline)) int
+submit(struct sw_dev *sd, uint16_t vchan)
 {
-	struct sw_dev *sd = dev_private;
-
 	if (sw_unlikely(vchan >= sd->fp_vchans))
 		return sw_refuse_fast(sd, vchan, "submit");
 	sw_submit_vchan(sd, &sd->vchans[vchan]);
 	return 0;
+}
+
+int
+sw_submit(void *dev_private, uint16_t vchan)
+{
+	struct sw_dev *sd = dev_private;
+	int ret = submit(sd, vchan);
+
+	trace_submit(sd->dev_id, vchan, ret);
+	return ret;
 }
 
 /* Enqueue with IDD_DMA_OP_FLAG_SUBMIT: a tail call from the fast path. */
@@ -125,9 +149,9 @@ sw_enq_finish(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t fl
 	return head;
 }
 
-int
-sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
-	    uint64_t flags)
+static inline __attribute__((always_inline)) int
+enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
+	 uint64_t flags)
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
@@ -158,8 +182,18 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 }
 
 int
-sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
+sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
+{
+	int ret = enq_copy(dev_private, vchan, src, dst, length, flags);
+
+	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
+	return ret;
+}
+
+static inline __attribute__((always_inline)) int
+enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
+	 uint64_t flags)
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
@@ -180,6 +214,16 @@ sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 	return sw_enq_finish(sd, vc, head, flags);
 }
 
+int
+sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
+	    uint64_t flags)
+{
+	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags);
+
+	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
+	return ret;
+}
+
 /* Copy one list into the sge ring at @pos; returns its total length. */
 static uint64_t
 sw_sge_push(struct sw_vchan *vc, uint32_t pos, const struct idd_dma_sge *list, uint16_t nb)
@@ -193,9 +237,9 @@ sw_sge_push(struct sw_vchan *vc, uint32_t pos, const struct idd_dma_sge *list, u
 	return total;
 }
 
-int
-sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
-	       const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+static inline __attribute__((always_inline)) int
+enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
+	    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
 {
 	struct sw_dev *sd = dev_private;
 	uint64_t src_total, dst_total;
@@ -231,4 +275,15 @@ sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	if (src_total == 0 || src_total != dst_total)
 		d->flags |= SW_F_BAD_LEN;
 	return sw_enq_finish(sd, vc, head, flags);
+}
+
+int
+sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
+	       const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+{
+	int ret = enq_copy_sg(dev_private, vchan, src, dst, nb_src, nb_dst, flags);
+
+	trace_copy_sg(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, nb_src, nb_dst,
+		      flags, ret);
+	return ret;
 }

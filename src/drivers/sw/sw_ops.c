@@ -5,14 +5,16 @@
  * segments, and gets them back in the same order with op->status set. The
  * op memory is the application's until dequeue, so the ring stores only
  * the pointer and the engine reads the segments in place. Every
- * enqueue_ops call is one burst for the fence rule.
+ * enqueue_ops call is one burst for the fence rule. Each entry is its
+ * operation, inlined, plus a trace probe that exists only with
+ * -Dtrace_fastpath=true.
  */
+#include "common/trace.h"
 #include "drivers/sw/sw_dev.h"
 
-uint16_t
-sw_enqueue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
+static inline __attribute__((always_inline)) uint16_t
+enqueue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
 {
-	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
 	uint16_t head, room, n;
 
@@ -42,9 +44,18 @@ sw_enqueue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint1
 }
 
 uint16_t
-sw_dequeue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
+sw_enqueue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
 {
 	struct sw_dev *sd = dev_private;
+	uint16_t ret = enqueue_ops(sd, vchan, ops, nb_ops);
+
+	trace_enqueue_ops(sd->dev_id, vchan, ops, nb_ops, ret);
+	return ret;
+}
+
+static inline __attribute__((always_inline)) uint16_t
+dequeue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
+{
 	struct sw_vchan *vc;
 	uint32_t errors = 0;
 	uint16_t coll, fin, n;
@@ -74,4 +85,14 @@ sw_dequeue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint1
 	if (n != 0)
 		sw_consume(vc, coll, n, errors);
 	return n;
+}
+
+uint16_t
+sw_dequeue_ops(void *dev_private, uint16_t vchan, struct idd_dma_op **ops, uint16_t nb_ops)
+{
+	struct sw_dev *sd = dev_private;
+	uint16_t ret = dequeue_ops(sd, vchan, ops, nb_ops);
+
+	trace_dequeue_ops(sd->dev_id, vchan, ops, nb_ops, ret);
+	return ret;
 }
