@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -340,8 +341,11 @@ close_fds(struct msghdr *mh)
 	}
 }
 
-/* The single fd of a message, -1 if none, -2 if the ancillary data is
- * anything but at most one SCM_RIGHTS fd (then every fd is closed). */
+/* The single fd of a message, -1 if none, CONN_FD_LOST if the kernel
+ * dropped it (we are out of fds: truncated, and nothing came), -3 if the
+ * ancillary data is anything but at most one SCM_RIGHTS fd (then every fd
+ * is closed). */
+#define FD_BAD (-3)
 static int
 take_fd(struct msghdr *mh)
 {
@@ -349,15 +353,17 @@ take_fd(struct msghdr *mh)
 	int fd;
 
 	if (mh->msg_flags & MSG_CTRUNC) {
+		if (cm == NULL)
+			return CONN_FD_LOST;
 		close_fds(mh);
-		return -2;
+		return FD_BAD;
 	}
 	if (cm == NULL)
 		return -1;
 	if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
 	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || CMSG_NXTHDR(mh, cm) != NULL) {
 		close_fds(mh);
-		return -2;
+		return FD_BAD;
 	}
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
@@ -411,14 +417,17 @@ receive(struct conn *c)
 			conn_close(c); /* orderly close by the peer */
 			return;
 		}
-		if (fd == -2) {
+		if (fd == FD_BAD) {
 			drop(c, "unexpected ancillary data", NULL);
 			return;
 		}
 		if (mh.msg_flags & MSG_TRUNC) {
+			char limit[32];
+
 			if (fd >= 0)
 				close(fd);
-			drop(c, "message longer than the protocol allows", NULL);
+			snprintf(limit, sizeof(limit), "over %d bytes", WIRE_MAX_MSG);
+			drop(c, "message longer than the protocol allows", limit);
 			return;
 		}
 		ret = wire_decode(buf, (size_t)n, &m, &why);
@@ -428,13 +437,35 @@ receive(struct conn *c)
 			drop(c, "malformed message", why);
 			return;
 		}
-		if (fd >= 0 && m.type != WIRE_WINDOW_ADD) {
-			close(fd);
+		if (fd != -1 && m.type != WIRE_WINDOW_ADD) {
+			if (fd >= 0)
+				close(fd);
 			drop(c, "fd attached to a message that carries none", wire_type_name(m.type));
 			return;
 		}
 		c->ops->on_msg(c, &m, fd);
 	}
+}
+
+static void
+accept_resume(struct ctl_timer *t)
+{
+	struct conn *lc = (struct conn *)((char *)t - offsetof(struct conn, timer));
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = lc};
+
+	if (!lc->closing)
+		epoll_ctl(ctl_epoll_fd(), EPOLL_CTL_MOD, lc->fd, &ev);
+}
+
+void
+conn_accept_pause(struct conn *lc, unsigned int ms)
+{
+	struct epoll_event ev = {.events = 0, .data.ptr = lc};
+
+	if (lc->closing || lc->timer.armed)
+		return;
+	epoll_ctl(ctl_epoll_fd(), EPOLL_CTL_MOD, lc->fd, &ev);
+	ctl_timer_arm(&lc->timer, ms, accept_resume);
 }
 
 void

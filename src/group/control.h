@@ -90,9 +90,15 @@ void ctl_post(struct ctl_work *w);
 
 struct conn;
 
+/* on_msg's fd when the peer sent one that we could not receive: this
+ * process is out of file descriptors (RLIMIT_NOFILE), and the kernel
+ * dropped it (MSG_CTRUNC with no fd). The handler refuses what the fd was
+ * for, the connection goes on. */
+#define CONN_FD_LOST (-2)
+
 struct conn_ops {
-	/* A decoded message, with the fd that came alongside (-1 if none);
-	 * the handler owns the fd. */
+	/* A decoded message, with the fd that came alongside (-1 if none,
+	 * CONN_FD_LOST if it could not be received); the handler owns it. */
 	void (*on_msg)(struct conn *c, const struct wire_msg *m, int fd);
 	/* The connection is closing (peer closed, error, protocol violation,
 	 * or conn_close()); called once. */
@@ -151,5 +157,10 @@ void conn_close_owned(void *owner);
 
 /* Close once everything queued is sent (a refusal then EOF). */
 void conn_close_when_flushed(struct conn *c);
+
+/* A listening connection stops accepting for @ms, then goes on (accept()
+ * failed for want of fds or memory: the pending connection would wake the
+ * loop again at once). Uses the connection's timer. */
+void conn_accept_pause(struct conn *lc, unsigned int ms);
 
 #endif

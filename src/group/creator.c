@@ -32,6 +32,9 @@ group_set_handshake_ms(unsigned int ms)
 	pthread_mutex_unlock(&ctl_lock);
 }
 
+/* How long a creator out of fds (or memory) stops accepting joiners. */
+#define ACCEPT_PAUSE_MS 100u
+
 enum {
 	P_CHALLENGED = 1,
 	P_REFUSING,
@@ -126,9 +129,17 @@ on_accept(struct conn *lc)
 		if (fd < 0) {
 			int err = errno;
 
-			if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
-			    err != ECONNABORTED)
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+				/* The connection stays pending and would wake
+				 * the loop again at once: pause instead of
+				 * spinning, and try again later. */
+				IDD_LOG(ERR, "group %d: joiners wait: accept paused for %u ms: %s",
+					g->group_id, ACCEPT_PAUSE_MS, strerror(err));
+				conn_accept_pause(lc, ACCEPT_PAUSE_MS);
+			} else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
+				   err != ECONNABORTED) {
 				IDD_LOG(ERR, "group %d: accept: %s", g->group_id, strerror(err));
+			}
 			return;
 		}
 		c = conn_add(fd, false, &peer_ops, g);
@@ -340,8 +351,15 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 				break;
 			if (m->type == WIRE_WINDOW_ADD) {
 				if (fd < 0 || win_add(g, me, &m->u.window, fd) != 0) {
-					IDD_LOG(ERR, "group %d: window from pid %d refused",
-						g->group_id, (int)c->peer_pid);
+					/* A member whose window we cannot keep
+					 * cannot be relayed: it is dropped. */
+					IDD_LOG(ERR, "group %d: window from pid %d refused%s; "
+						     "member dropped", g->group_id,
+						(int)c->peer_pid,
+						fd == CONN_FD_LOST
+							? ": its fd could not be received (this "
+							  "process is out of file descriptors)"
+						: fd < 0 ? ": no fd came with it" : "");
 					conn_close(c);
 					return;
 				}

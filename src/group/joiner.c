@@ -351,6 +351,16 @@ link_msg(struct conn *c, const struct wire_msg *m, int fd)
 			group_gone(g, "was destroyed by its creator");
 			return;
 		case WIRE_WINDOW_ADD:
+			if (fd == CONN_FD_LOST && known_other(g, m->u.window.owner_slot)) {
+				/* Refused, not fatal: copies that name the
+				 * window fail with an address status. */
+				IDD_LOG(ERR, "group %d: window 0x%llx of slot %u not imported: its "
+					     "fd could not be received (this process is out of "
+					     "file descriptors)", g->group_id,
+					(unsigned long long)m->u.window.base,
+					m->u.window.owner_slot);
+				return;
+			}
 			if (fd < 0 || !known_other(g, m->u.window.owner_slot))
 				break;
 			if (win_add(g, g->m[m->u.window.owner_slot], &m->u.window, fd) != 0)

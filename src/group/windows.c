@@ -243,8 +243,13 @@ own_apply(const struct mem_window_desc *d, bool added)
 	if (*pp != NULL)
 		return; /* replay and queue both told us */
 	fd = mem_local_export_fd(d->id);
-	if (fd < 0)
-		return; /* gone already: its removal follows */
+	if (fd < 0) {
+		/* -ENOENT: gone already, its removal follows. */
+		if (fd != -ENOENT)
+			IDD_LOG(ERR, "group: window 0x%llx not offered to peers: %s",
+				(unsigned long long)d->base, strerror(-fd));
+		return;
+	}
 	o = calloc(1, sizeof(*o));
 	if (o == NULL) {
 		IDD_LOG(ERR, "group: window 0x%llx not offered to peers: out of memory",
