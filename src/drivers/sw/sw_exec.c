@@ -355,6 +355,14 @@ sw_settle(struct sw_vchan *vc, const struct sw_desc *d, unsigned int i, unsigned
 		*state = SW_BURST_OK;
 }
 
+/* Bytes after which a run hands over what it has finished so far instead
+ * of waiting for its end: the worker runs up to SW_WORKER_BATCH operations
+ * at a time, and 64 large copies would otherwise hold back the completion
+ * of the first until the last is done. Small operations never reach it
+ * within a batch, so they are still published once per run; the test per
+ * operation is one compare against a register. */
+#define SW_PUBLISH_BYTES (256u << 10)
+
 /* Hand [.., to) over to the completion calls. */
 static inline __attribute__((always_inline)) void
 sw_publish(struct sw_vchan *vc, uint16_t to, unsigned int state, uint32_t failed, uint64_t bytes)
@@ -374,6 +382,20 @@ sw_publish(struct sw_vchan *vc, uint16_t to, unsigned int state, uint32_t failed
 	atomic_store_explicit(&vc->finished, to, memory_order_release);
 }
 
+/* Mid-run: publish up to and including operation @i, which moved the
+ * run's byte count to @bytes; the next publication is due
+ * SW_PUBLISH_BYTES later. *@next_publish - SW_PUBLISH_BYTES is always
+ * what the run has published so far. */
+static __attribute__((noinline)) void
+sw_publish_part(struct sw_vchan *vc, unsigned int i, unsigned int state, uint32_t *failed,
+		uint64_t bytes, uint64_t *next_publish)
+{
+	sw_publish(vc, (uint16_t)(i + 1), state, *failed,
+		   bytes - (*next_publish - SW_PUBLISH_BYTES));
+	*failed = 0;
+	*next_publish = bytes + SW_PUBLISH_BYTES;
+}
+
 /* A vchan whose both sides are this process: no translation, no read-side
  * section. */
 static void
@@ -383,7 +405,7 @@ sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
 	const unsigned int mask = vc->mask;
 	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, next_publish = SW_PUBLISH_BYTES;
 
 	/* A native-width counter: ring positions are taken modulo 2^16 only
 	 * where they are stored or masked. */
@@ -395,8 +417,10 @@ sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
 		if (sw_fence_admits(&state, flags))
 			st = sw_exec(vc, NULL, d, true, &bytes);
 		sw_settle(vc, d, i, flags, st, &state, &failed);
+		if (sw_unlikely(bytes >= next_publish))
+			sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
 	}
-	sw_publish(vc, to, state, failed, bytes);
+	sw_publish(vc, to, state, failed, bytes - (next_publish - SW_PUBLISH_BYTES));
 }
 
 /* Operations of a peer vchan taken at a time: their copies are translated
@@ -469,7 +493,7 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	struct sw_xdom *xd = vc->xd;
 	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
-	uint64_t bytes = 0, section_start = 0;
+	uint64_t bytes = 0, section_start = 0, next_publish = SW_PUBLISH_BYTES;
 	void *sp[SW_CHUNK], *dp[SW_CHUNK];
 	uint16_t pre[SW_CHUNK];
 	unsigned int i = from, left = (uint16_t)(to - from);
@@ -497,6 +521,8 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 				}
 			}
 			sw_settle(vc, d, i, flags, st, &state, &failed);
+			if (sw_unlikely(bytes >= next_publish))
+				sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
 		}
 		left -= n;
 		/* A quiescent point between two chunks (see
@@ -510,7 +536,7 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 		}
 	}
 	mem_rcu_read_unlock();
-	sw_publish(vc, to, state, failed, bytes);
+	sw_publish(vc, to, state, failed, bytes - (next_publish - SW_PUBLISH_BYTES));
 }
 
 /* One copy of the loop per combination of sides. */

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sw_test.h"
 
@@ -231,4 +239,74 @@ t_log_count(const char *needle)
 		n += strstr(log_lines[i], needle) != NULL;
 	pthread_mutex_unlock(&log_lock);
 	return n;
+}
+
+/* ---- stalls ---- */
+
+int
+t_stall_open(struct t_stall *s, size_t len)
+{
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg = {.mode = UFFDIO_REGISTER_MODE_MISSING};
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (s->uffd < 0)
+		return -errno;
+	if (ioctl(s->uffd, UFFDIO_API, &api) != 0)
+		goto fail;
+	s->addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->addr == MAP_FAILED) {
+		s->addr = NULL;
+		goto fail;
+	}
+	s->len = len;
+	reg.range.start = (uintptr_t)s->addr;
+	reg.range.len = len;
+	if (ioctl(s->uffd, UFFDIO_REGISTER, &reg) != 0)
+		goto fail;
+	return 0;
+fail:
+	err = -errno;
+	t_stall_close(s);
+	return err;
+}
+
+uintptr_t
+t_stall_wait(struct t_stall *s)
+{
+	struct pollfd pfd = {.fd = s->uffd, .events = POLLIN};
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, T_TIMEOUT_S * 1000) != 1)
+		return 0;
+	if (read(s->uffd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return 0;
+	return (uintptr_t)msg.arg.pagefault.address;
+}
+
+void
+t_stall_release(struct t_stall *s, const void *src)
+{
+	struct uffdio_copy c = {
+		.dst = (uintptr_t)s->addr, .src = (uintptr_t)src, .len = s->len, .mode = 0,
+	};
+
+	/* Maps every page of the region at once and wakes the faulting
+	 * threads. */
+	if (ioctl(s->uffd, UFFDIO_COPY, &c) != 0)
+		fail_msg("UFFDIO_COPY: %s", strerror(errno));
+}
+
+void
+t_stall_close(struct t_stall *s)
+{
+	if (s->addr != NULL)
+		munmap(s->addr, s->len);
+	if (s->uffd >= 0)
+		close(s->uffd);
+	s->addr = NULL;
+	s->uffd = -1;
 }

@@ -68,6 +68,28 @@ void t_log_capture_stop(void);
 /* Lines captured whose text contains @needle. */
 unsigned int t_log_count(const char *needle);
 
+/*
+ * Memory whose first access blocks until the test lets it through
+ * (userfaultfd, user-mode faults only, so no privilege is needed): a way
+ * to hold the thread engine inside a chosen operation and look at what it
+ * has published meanwhile, with no timing involved.
+ */
+struct t_stall {
+	int uffd;
+	uint8_t *addr;
+	size_t len;
+};
+
+/* Map @len bytes (a multiple of the page size) that are not there yet.
+ * 0, or -errno when userfaultfd is not available (skip the test). */
+int t_stall_open(struct t_stall *s, size_t len);
+/* Wait until something blocks on the region; returns the faulting address,
+ * or 0 after T_TIMEOUT_S. */
+uintptr_t t_stall_wait(struct t_stall *s);
+/* Fill the whole region with @src (len bytes) and wake whoever blocked. */
+void t_stall_release(struct t_stall *s, const void *src);
+void t_stall_close(struct t_stall *s);
+
 #define T_IOVA(p) ((idd_iova_t)(uintptr_t)(p))
 
 #endif

@@ -12,7 +12,8 @@
  *     vchan is set up again (group_handler_state());
  *   - bytes in idd_dma_stats_ext_get(), reset, errors not counted;
  *   - quiescent points inside a long burst; the peer leaving while the
- *     engine copies into its windows.
+ *     engine copies into its windows;
+ *   - large copies reported complete one by one by the thread engine.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -405,6 +406,61 @@ test_leave_during_burst(void **state)
 	assert_int_equal(idd_mem_free(win), 0);
 }
 
+/* The thread engine hands a peer vchan's large copies over one by one, as
+ * the local loop does (test_sw_thread): while the worker is held inside
+ * the second copy (its local source blocks, userfaultfd), the first one,
+ * into the peer's window, is already reported complete. */
+static void
+test_early_completions(void **state)
+{
+	const size_t sz = 1 << 20;
+	uint8_t *win = idd_mem_alloc(2 * sz, IDD_MEM_PEER_RW);
+	uint8_t *loc = t_alloc(sz), *later = t_alloc(sz);
+	struct t_stall stall;
+	uint16_t last = 0;
+	bool has_error = true;
+	struct pair p;
+	int ret;
+
+	(void)state;
+	assert_non_null(win);
+	ret = t_is_thread() ? t_stall_open(&stall, sz) : -ENOTSUP;
+	if (ret != 0) {
+		print_message("%s: skipped\n", ret == -ENOTSUP ? "the inline engine copies in submit"
+								 : "userfaultfd not available");
+		t_free(loc, sz);
+		t_free(later, sz);
+		assert_int_equal(idd_mem_free(win), 0);
+		skip();
+	}
+	pair_up(&p, 2);
+	setup(p.a, 0, IDD_DMA_INTER_PROCESS_DOMAIN, p.ha_self, p.ha_b, 0);
+	setup(p.a, 1, IDD_DMA_INTER_PROCESS_DOMAIN, p.ha_b, p.ha_self, 0);
+	assert_int_equal(idd_dma_start(p.a), 0);
+	wait_reachable(p.a, 1, win);
+	t_pattern(loc, sz, 81);
+	t_pattern(later, sz, 82);
+	assert_int_equal(idd_dma_copy(p.a, 0, T_IOVA(loc), T_IOVA(win), (uint32_t)sz, 0), 0);
+	assert_int_equal(idd_dma_copy(p.a, 0, T_IOVA(stall.addr), T_IOVA(win + sz), (uint32_t)sz,
+				      0),
+			 1);
+	assert_int_equal(idd_dma_submit(p.a, 0), 0);
+	assert_true(t_stall_wait(&stall) != 0);
+	assert_int_equal(idd_dma_completed(p.a, 0, 4, &last, &has_error), 1);
+	assert_int_equal(last, 0);
+	assert_false(has_error);
+	t_assert_same(win, loc, sz, "first copy, reported while the worker is stuck");
+	t_stall_release(&stall, later);
+	assert_int_equal(t_wait_completed(p.a, 0, 1, &last, NULL), 1);
+	assert_int_equal(last, 1);
+	t_assert_same(win + sz, later, sz, "second copy");
+	pair_down(&p);
+	t_stall_close(&stall);
+	t_free(loc, sz);
+	t_free(later, sz);
+	assert_int_equal(idd_mem_free(win), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -418,6 +474,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_handlers),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_leave_during_burst),
+		cmocka_unit_test(test_early_completions),
 	};
 
 	t_parse_engine(argc, argv);

@@ -2,7 +2,8 @@
 /*
  * The thread engine: several vchans driven from several threads at once,
  * wakeups after the worker has gone to sleep, round-robin between vchans,
- * repeated stop/start with work in flight, and worker pinning. Also run
+ * repeated stop/start with work in flight, worker pinning, and large
+ * copies reported complete before the worker's batch ends. Also run
  * under ThreadSanitizer (suite 'engine').
  */
 #include <dirent.h>
@@ -389,6 +390,67 @@ test_pin_refused(void **state)
 	assert_int_equal(idd_dma_get_dev_id_by_name("pinbad"), -EINVAL);
 }
 
+/* Large copies: the worker hands each one over as soon as it is done,
+ * not at the end of its batch. The second copy's source blocks the worker
+ * (userfaultfd) until the test lets it go; meanwhile the first copy, long
+ * finished, must already be reported complete, with its bytes. */
+static void
+test_early_completions(void **state)
+{
+	const size_t len = 1 << 20;
+	uint8_t *src = t_alloc(len), *dst1 = t_alloc(len), *dst2 = t_alloc(len);
+	uint8_t *later = t_alloc(len);
+	struct t_stall stall;
+	uint16_t last = 0;
+	bool has_error = false;
+	int16_t dev;
+	int ret;
+
+	(void)state;
+	ret = t_stall_open(&stall, len);
+	if (ret != 0) {
+		print_message("userfaultfd not available (%s): skipped\n", strerror(-ret));
+		t_free(src, len);
+		t_free(dst1, len);
+		t_free(dst2, len);
+		t_free(later, len);
+		skip();
+	}
+	t_pattern(src, len, 71);
+	t_pattern(later, len, 72);
+	dev = t_dev_open("early", NULL, 1, 64, 0);
+	assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(src), T_IOVA(dst1), (uint32_t)len, 0), 0);
+	assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(stall.addr), T_IOVA(dst2), (uint32_t)len, 0),
+			 1);
+	/* A burst of small copies after it: held back until the stall ends. */
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(src + 64 * i), T_IOVA(dst1 + 64 * i),
+					      64, 0),
+				 2 + i);
+	assert_int_equal(idd_dma_submit(dev, 0), 0);
+
+	/* The worker is stuck inside the second copy. */
+	assert_true(t_stall_wait(&stall) != 0);
+	assert_int_equal(idd_dma_completed(dev, 0, 10, &last, &has_error), 1);
+	assert_int_equal(last, 0);
+	assert_false(has_error);
+	t_assert_same(dst1, src, len, "first copy, reported while the worker is stuck");
+	assert_int_equal(idd_dma_completed(dev, 0, 10, &last, &has_error), 0);
+
+	t_stall_release(&stall, later);
+	assert_int_equal(t_wait_completed(dev, 0, 9, &last, NULL), 9);
+	assert_int_equal(last, 9);
+	t_assert_same(dst2, later, len, "second copy");
+	t_check_guards(dst1, len);
+	t_check_guards(dst2, len);
+	t_dev_close(dev);
+	t_stall_close(&stall);
+	t_free(src, len);
+	t_free(dst1, len);
+	t_free(dst2, len);
+	t_free(later, len);
+}
+
 int
 main(void)
 {
@@ -396,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_many_threads),     cmocka_unit_test(test_wakeups),
 		cmocka_unit_test(test_round_robin),      cmocka_unit_test(test_stop_start_cycles),
 		cmocka_unit_test(test_pin),              cmocka_unit_test(test_pin_refused),
+		cmocka_unit_test(test_early_completions),
 	};
 
 	t_engine = "thread";
