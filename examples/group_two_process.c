@@ -529,10 +529,11 @@ creator(const char *engine, unsigned int hold_s)
 	/* 1. Local buffers. The local side of a vchan is used as it is, so
 	 *    plain malloc() memory will do here. */
 	data = malloc(BUF_LEN);
-	copy = calloc(1, BUF_LEN);
+	copy = malloc(BUF_LEN);
 	if (data == NULL || copy == NULL)
 		FAIL("out of memory");
 	pattern_fill(data, BUF_LEN, CREATOR_SEED);
+	memset(copy, 0, BUF_LEN); /* touched now, not during the timed copies */
 
 	/* 2. A device that can do inter-process transfers, in a namespace of
 	 *    our own so that parallel runs never meet. */
