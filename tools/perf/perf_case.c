@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The table of case types (the hook for new ones: see perf_case.h) and
+ * the value parsers the command line and config files share.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perf_case.h"
+
+#define KIB (UINT64_C(1) << 10)
+#define MIB (UINT64_C(1) << 20)
+#define GIB (UINT64_C(1) << 30)
+
+const char *const perf_dir_names[PERF_NB_DIRS] = {"local", "to-peer", "from-peer",
+						  "peer-to-peer"};
+const char *const perf_engine_names[PERF_NB_ENGINES] = {"inline", "thread"};
+
+/* Case types, in the order --help lists them. A new type adds its line
+ * here (see perf_case.h). */
+const struct perf_case_type *const perf_case_types[] = {
+	&perf_case_copy,
+	&perf_case_group,
+	NULL,
+};
+
+const struct perf_case_type *
+perf_case_type_find(const char *name)
+{
+	for (unsigned int i = 0; perf_case_types[i] != NULL; i++)
+		if (strcmp(perf_case_types[i]->name, name) == 0)
+			return perf_case_types[i];
+	return NULL;
+}
+
+int
+perf_parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mult = KIB;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = MIB;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = GIB;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (mult != 1 && *end == 'i')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v > UINT64_MAX / mult)
+		return -EINVAL;
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+int
+perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+add_size(uint32_t *sizes, unsigned int *nb, uint64_t size, const char *item, char *why,
+	 size_t len)
+{
+	if (size == 0 || size > PERF_MAX_COPY) {
+		snprintf(why, len, "size '%s' out of range (1 byte to 1G)", item);
+		return -EINVAL;
+	}
+	if (*nb == PERF_MAX_SIZES) {
+		snprintf(why, len, "more than %d sizes", PERF_MAX_SIZES);
+		return -EINVAL;
+	}
+	sizes[(*nb)++] = (uint32_t)size;
+	return 0;
+}
+
+int
+perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why, size_t len)
+{
+	char buf[512];
+	char *save = NULL;
+	int ret = 0;
+
+	*nb = 0;
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, len, "size list too long");
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *item = strtok_r(buf, ",", &save); item != NULL && ret == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *dash;
+		uint64_t lo, hi;
+
+		while (*item == ' ' || *item == '\t')
+			item++;
+		item[strcspn(item, " \t")] = '\0';
+		dash = strchr(item, '-');
+		if (dash == NULL) {
+			if (perf_parse_bytes(item, &lo) != 0) {
+				snprintf(why, len, "bad size '%s' (want e.g. 64, 4K, 1M)", item);
+				ret = -EINVAL;
+			} else {
+				ret = add_size(sizes, nb, lo, item, why, len);
+			}
+			continue;
+		}
+		*dash = '\0';
+		if (perf_parse_bytes(item, &lo) != 0 || perf_parse_bytes(dash + 1, &hi) != 0 ||
+		    lo == 0 || hi < lo) {
+			snprintf(why, len, "bad size range '%s-%s' (want LO-HI with 0 < LO <= HI)",
+				 item, dash + 1);
+			ret = -EINVAL;
+			continue;
+		}
+		for (uint64_t v = lo; v <= hi && ret == 0; v *= 2)
+			ret = add_size(sizes, nb, v, item, why, len);
+	}
+	if (ret == 0 && *nb == 0) {
+		snprintf(why, len, "empty size list");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+void
+perf_format_size(char *buf, size_t len, uint64_t size)
+{
+	if (size >= GIB && size % GIB == 0)
+		snprintf(buf, len, "%" PRIu64 " GiB", size / GIB);
+	else if (size >= MIB && size % MIB == 0)
+		snprintf(buf, len, "%" PRIu64 " MiB", size / MIB);
+	else if (size >= KIB && size % KIB == 0)
+		snprintf(buf, len, "%" PRIu64 " KiB", size / KIB);
+	else
+		snprintf(buf, len, "%" PRIu64 " B", size);
+}

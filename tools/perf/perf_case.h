@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_TOOLS_PERF_CASE_H
+#define IDD_TOOLS_PERF_CASE_H
+
+/*
+ * What idd-perf runs: cases. A case comes from the command line or from
+ * one section of a config file, has a type (copy, group, ...) and the
+ * common settings below; its type runs it and reports rows.
+ *
+ * ADDING A CASE TYPE (the hook, e.g. an inter-OS case over libfabric):
+ *
+ *   1. In its own file (tools/perf/perf_fabric.c), define
+ *        const struct perf_case_type perf_case_fabric = {
+ *                .name = "fabric", .summary = "...",
+ *                .keys = PERF_KEY_SIZES | PERF_KEY_BURST | ...,
+ *                .set_key = fabric_set_key,    (its own keys, or NULL)
+ *                .check = fabric_check,        (or NULL)
+ *                .peers_needed = ...,          (or NULL: none)
+ *                .run = fabric_run,
+ *        };
+ *      Its own settings live in perf_case::priv (set_key fills them; a
+ *      key it does not know: return -ENOENT).
+ *   2. Declare it below next to perf_case_copy and add one line to the
+ *      table in perf_case.c (perf_case_types[]); add the file to
+ *      tools/perf/meson.build.
+ *
+ * run() measures with the helpers of perf_measure.h (the same throughput,
+ * latency and memcpy loops as the copy case, so its figures compare), and
+ * hands every result to perf_report_add() (perf_report.h). It may use the
+ * peer processes of perf_peers.h or start its own. Config sections then
+ * say `type = fabric`; nothing else in idd-perf changes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PERF_MAX_SIZES 64
+#define PERF_MAX_PEERS 16       /* peer processes of one copy case */
+#define PERF_MAX_STORM 127      /* a group holds 128 members, creator included */
+#define PERF_MAX_COPY (UINT64_C(1) << 30) /* the API's length is 32-bit */
+#define PERF_NAME_MAX 48
+
+enum perf_dir {
+	PERF_DIR_LOCAL,       /* both buffers in this process */
+	PERF_DIR_TO_PEER,     /* ours -> a peer's window */
+	PERF_DIR_FROM_PEER,   /* a peer's window -> ours */
+	PERF_DIR_PEER_TO_PEER, /* one peer's window -> another's (third party) */
+	PERF_NB_DIRS
+};
+
+enum perf_engine { PERF_ENGINE_INLINE, PERF_ENGINE_THREAD, PERF_NB_ENGINES };
+
+extern const char *const perf_dir_names[PERF_NB_DIRS];
+extern const char *const perf_engine_names[PERF_NB_ENGINES];
+
+/* Common keys, as bits: which ones a section (or the command line) set,
+ * and which ones a case type accepts. */
+enum perf_key {
+	PERF_KEY_TYPE = 1u << 0,
+	PERF_KEY_DIRECTION = 1u << 1,
+	PERF_KEY_ENGINE = 1u << 2,
+	PERF_KEY_SIZES = 1u << 3,
+	PERF_KEY_BURST = 1u << 4,
+	PERF_KEY_KICK = 1u << 5,
+	PERF_KEY_RING = 1u << 6,
+	PERF_KEY_PEERS = 1u << 7,
+	PERF_KEY_DURATION = 1u << 8,
+	PERF_KEY_FOOTPRINT = 1u << 9,
+	PERF_KEY_CYCLES = 1u << 10,
+	PERF_KEY_STORM = 1u << 11,
+};
+
+struct perf_case_type;
+
+/* One case, ready to run: one direction, one engine, many sizes. */
+struct perf_case {
+	char name[PERF_NAME_MAX];
+	const struct perf_case_type *type;
+	enum perf_dir dir;
+	enum perf_engine engine;
+	uint32_t sizes[PERF_MAX_SIZES];
+	unsigned int nb_sizes;
+	unsigned int burst;     /* copies enqueued per round */
+	unsigned int kick;      /* submit after this many enqueues */
+	unsigned int ring;      /* descriptors per vchan */
+	unsigned int peers;     /* peer processes (lanes) used */
+	double duration;        /* seconds per measurement */
+	uint64_t footprint;     /* bytes walked (half sources); 0: cache-resident */
+	unsigned int cycles;    /* group: join/leave cycles */
+	unsigned int storm;     /* group: processes joining at once (0: none) */
+	char where[300];        /* "file:line" of its section, or "command line" */
+	/* The case type's own settings (set_key writes them). */
+	union {
+		unsigned char bytes[512];
+		uint64_t align;
+	} priv;
+};
+
+struct perf_env;
+
+/* A kind of case. See the comment at the top of this file. */
+struct perf_case_type {
+	const char *name;
+	const char *summary;
+	unsigned int keys; /* PERF_KEY_* it accepts (besides type) */
+	/* Its own key: 0 if taken, -ENOENT if unknown, else -EINVAL with a
+	 * reason in @why. */
+	int (*set_key)(struct perf_case *c, const char *key, const char *val, char *why,
+		       size_t len);
+	/* Last check once every setting is known: 0, or -EINVAL with @why. */
+	int (*check)(const struct perf_case *c, char *why, size_t len);
+	/* Peer processes (from the shared pool) it needs, and the window each
+	 * one must offer (bytes). */
+	unsigned int (*peers_needed)(const struct perf_case *c);
+	uint64_t (*peer_window)(const struct perf_case *c);
+	/* Run it: 0, or -errno after printing why (the run stops, exit 1). */
+	int (*run)(const struct perf_case *c, struct perf_env *env);
+	/* Release what run() kept for later cases (devices...), or NULL. */
+	void (*cleanup)(void);
+};
+
+extern const struct perf_case_type perf_case_copy;
+extern const struct perf_case_type perf_case_group;
+
+/* The table of case types, NULL-terminated. */
+extern const struct perf_case_type *const perf_case_types[];
+
+const struct perf_case_type *perf_case_type_find(const char *name);
+
+/* Parsers shared by the command line and the config file. Each returns 0,
+ * or -EINVAL with the reason in @why. */
+int perf_parse_bytes(const char *s, uint64_t *out);
+int perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+int perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why, size_t len);
+
+void perf_format_size(char *buf, size_t len, uint64_t size);
+
+#endif

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Peer processes of idd-perf: starting, talking to and stopping them on
+ * this side; the peer's own loop at the bottom. See perf_peers.h.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <idd/idd_dmadev.h>
+#include <idd/idd_group.h>
+#include <idd/idd_mem.h>
+
+#include "perf_peers.h"
+
+volatile sig_atomic_t perf_stop_signal;
+
+/* Every peer pid still to be reaped, for the signal handler: plain
+ * stores of pid_t, read there without locks. */
+#define MAX_LIVE 512
+static volatile pid_t live_pids[MAX_LIVE];
+
+static void
+live_add(pid_t pid)
+{
+	for (unsigned int i = 0; i < MAX_LIVE; i++)
+		if (live_pids[i] == 0) {
+			live_pids[i] = pid;
+			return;
+		}
+}
+
+static void
+live_del(pid_t pid)
+{
+	for (unsigned int i = 0; i < MAX_LIVE; i++)
+		if (live_pids[i] == pid)
+			live_pids[i] = 0;
+}
+
+static void
+on_stop_signal(int sig)
+{
+	/* kill() is async-signal-safe; reaping happens on the normal exit
+	 * path, which the main loop reaches once it sees the flag. */
+	for (unsigned int i = 0; i < MAX_LIVE; i++)
+		if (live_pids[i] > 0)
+			kill(live_pids[i], SIGKILL);
+	perf_stop_signal = sig;
+}
+
+void
+perf_peers_install_signals(void)
+{
+	struct sigaction sa;
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking read of a peer's answer returns EINTR.
+	 * SA_RESETHAND: a second Ctrl-C ends idd-perf at once. */
+	sa.sa_flags = (int)SA_RESETHAND;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+perf_peer_dom(const unsigned char base[16], unsigned int index, unsigned char out[16])
+{
+	memcpy(out, base, 16);
+	out[14] ^= (unsigned char)((index + 1) >> 8);
+	out[15] ^= (unsigned char)(index + 1);
+}
+
+static void
+to_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+from_hex(const char *s, unsigned char out[16])
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (unsigned char)v;
+	}
+	return s[32] == '\0' || s[32] == '\n' || s[32] == ' ' ? 0 : -EINVAL;
+}
+
+int
+perf_peer_send(struct perf_peer *p, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	if (p->to == NULL)
+		return -EPIPE;
+	va_start(ap, fmt);
+	ret = vfprintf(p->to, fmt, ap);
+	va_end(ap);
+	if (ret < 0 || fputc('\n', p->to) == EOF || fflush(p->to) != 0)
+		return -EPIPE;
+	return 0;
+}
+
+int
+perf_peer_read_line(struct perf_peer *p, char *line, size_t len)
+{
+	if (p->from == NULL)
+		return -EPIPE;
+	if (fgets(line, (int)len, p->from) == NULL)
+		return perf_stop_signal ? -EINTR : -EPIPE;
+	line[strcspn(line, "\n")] = '\0';
+	return 0;
+}
+
+int
+perf_peer_wait(struct perf_peer *p, char *line, size_t len)
+{
+	int ret = perf_peer_read_line(p, line, len);
+	int err;
+
+	if (ret != 0)
+		return ret;
+	if (strncmp(line, "ok", 2) == 0 || strncmp(line, "ready", 5) == 0)
+		return 0;
+	if (sscanf(line, "err %d", &err) == 1 && err < 0)
+		return err;
+	return -EPIPE;
+}
+
+int
+perf_peer_start(struct perf_peer *p, unsigned int index, uint64_t window,
+		const unsigned char token[16], const unsigned char base_dom[16])
+{
+	int to[2], from[2];
+	pid_t parent = getpid();
+	char tok_hex[33], dom_hex[33], line[128];
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->index = index;
+	p->window = window;
+	perf_peer_dom(base_dom, index, p->dom);
+	if (pipe2(to, O_CLOEXEC) != 0)
+		return -errno;
+	if (pipe2(from, O_CLOEXEC) != 0) {
+		ret = -errno;
+		close(to[0]);
+		close(to[1]);
+		return ret;
+	}
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid < 0) {
+		ret = -errno;
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
+		fprintf(stderr, "idd-perf: fork: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (p->pid == 0) {
+		/* dup2 leaves the new descriptors open across exec. */
+		if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0)
+			_exit(127);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* idd-perf died before prctl */
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/proc/self/exe", "idd-perf", PERF_PEER_ARG, (char *)NULL);
+		_exit(127);
+	}
+	live_add(p->pid);
+	close(to[0]);
+	close(from[1]);
+	p->to = fdopen(to[1], "w");
+	p->from = fdopen(from[0], "r");
+	if (p->to == NULL || p->from == NULL) {
+		if (p->to == NULL)
+			close(to[1]);
+		if (p->from == NULL)
+			close(from[0]);
+		perf_peer_stop(p);
+		return -ENOMEM;
+	}
+	to_hex(token, 16, tok_hex);
+	to_hex(p->dom, 16, dom_hex);
+	ret = perf_peer_send(p, "hello %u %" PRIu64 " %s %s", index, window, tok_hex, dom_hex);
+	if (ret == 0)
+		ret = perf_peer_wait(p, line, sizeof(line));
+	if (ret == 0 && sscanf(line, "ready %" SCNx64, &p->window_addr) != 1)
+		ret = -EPIPE;
+	if (ret != 0) {
+		if (ret != -EINTR)
+			fprintf(stderr, "idd-perf: peer %u did not start (%s)\n", index,
+				ret == -EPIPE ? "it exited" : strerror(-ret));
+		perf_peer_stop(p);
+	}
+	return ret;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void
+perf_peer_stop(struct perf_peer *p)
+{
+	if (p->to != NULL) {
+		perf_peer_send(p, "exit");
+		fclose(p->to);
+		p->to = NULL;
+	}
+	if (p->from != NULL) {
+		fclose(p->from);
+		p->from = NULL;
+	}
+	if (p->pid > 0) {
+		double deadline = now_s() + 2.0;
+		int status;
+
+		while (waitpid(p->pid, &status, WNOHANG) == 0) {
+			if (now_s() > deadline) {
+				kill(p->pid, SIGKILL);
+				waitpid(p->pid, &status, 0);
+				break;
+			}
+			usleep(1000);
+		}
+		live_del(p->pid);
+		p->pid = 0;
+	}
+}
+
+void
+perf_peers_kill_all(void)
+{
+	for (unsigned int i = 0; i < MAX_LIVE; i++) {
+		pid_t pid = live_pids[i];
+
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			live_pids[i] = 0;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * The peer itself.
+ */
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct peer_state {
+	int16_t dev;
+	unsigned int index;
+	unsigned char tok[16], dom[16];
+	void *buf;
+	uint64_t len;
+};
+
+static int
+peer_join(struct peer_state *s, int16_t gid)
+{
+	char name[32];
+	int ret = idd_dma_access_pair_group_join(s->dev, s->dom, s->tok, gid, NULL);
+
+	if (ret != 0 || s->buf == NULL)
+		return ret;
+	snprintf(name, sizeof(name), "peer%u", s->index);
+	return idd_dma_group_buffer_publish(s->dev, gid, name, s->buf, s->len);
+}
+
+static int
+peer_joinloop(struct peer_state *s, int16_t gid, unsigned long n)
+{
+	uint64_t *t = calloc(n, sizeof(*t));
+	int ret = 0;
+
+	if (t == NULL)
+		return -ENOMEM;
+	for (unsigned long i = 0; i < n && ret == 0; i++) {
+		uint64_t t0 = now_ns();
+
+		ret = idd_dma_access_pair_group_join(s->dev, s->dom, s->tok, gid, NULL);
+		t[i] = now_ns() - t0;
+		if (ret == 0)
+			ret = idd_dma_access_pair_group_leave(s->dev, gid);
+	}
+	if (ret == 0) {
+		printf("ok %lu\n", n);
+		for (unsigned long i = 0; i < n; i++)
+			printf("%" PRIu64 "\n", t[i]);
+	} else {
+		printf("err %d\n", ret);
+	}
+	free(t);
+	return 0;
+}
+
+int
+perf_peer_main(void)
+{
+	struct peer_state s = {.dev = -1};
+	struct idd_dma_conf conf = {.nb_vchans = 1};
+	char line[256], tok_hex[64], dom_hex[64];
+	int dev, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    sscanf(line, "hello %u %" SCNu64 " %63s %63s", &s.index, &s.len, tok_hex, dom_hex) != 4 ||
+	    from_hex(tok_hex, s.tok) != 0 || from_hex(dom_hex, s.dom) != 0) {
+		fprintf(stderr, "idd-perf: %s is for idd-perf's own peer processes\n",
+			PERF_PEER_ARG);
+		return 2;
+	}
+	dev = idd_dma_dev_create("idd-perf-peer", "engine=inline");
+	if (dev < 0 || (ret = idd_dma_configure((int16_t)dev, &conf)) != 0) {
+		printf("err %d\n", dev < 0 ? dev : ret);
+		return 1;
+	}
+	s.dev = (int16_t)dev;
+	if (s.len != 0) {
+		s.buf = idd_mem_alloc_aligned(s.len, 4096, IDD_MEM_PEER_RW);
+		if (s.buf == NULL) {
+			printf("err %d\n", -errno);
+			return 1;
+		}
+		/* Touch every page now, not during a measurement. */
+		memset(s.buf, 0x5a, s.len);
+	}
+	printf("ready %" PRIx64 "\n", (uint64_t)(uintptr_t)s.buf);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		int gid;
+		unsigned long n;
+
+		if (sscanf(line, "join %d", &gid) == 1)
+			ret = peer_join(&s, (int16_t)gid);
+		else if (sscanf(line, "leave %d", &gid) == 1)
+			ret = idd_dma_access_pair_group_leave(s.dev, (int16_t)gid);
+		else if (sscanf(line, "joinloop %d %lu", &gid, &n) == 2)
+			ret = peer_joinloop(&s, (int16_t)gid, n) == 0 ? 1 : -ENOMEM;
+		else if (strncmp(line, "exit", 4) == 0)
+			break;
+		else
+			ret = -EINVAL;
+		if (ret == 0)
+			printf("ok\n");
+		else if (ret < 0)
+			printf("err %d\n", ret);
+	}
+	idd_dma_close(s.dev);
+	idd_mem_free(s.buf);
+	return 0;
+}
