@@ -324,13 +324,16 @@ same_series(size_t a, size_t b)
 	       strcmp(rows[a].engine, rows[b].engine) == 0;
 }
 
+#define MAX_MEMCPY_SERIES 8
+
 int
 perf_report_plot(const char *path)
 {
 	char data[] = "/tmp/idd-perf-plot-XXXXXX";
 	int fd = mkstemp(data);
 	FILE *df, *gp;
-	unsigned int nb_series = 0;
+	unsigned int nb_series = 0, nb_memcpy = 0;
+	uint64_t memcpy_fp[MAX_MEMCPY_SERIES];
 	int status, ret = 0;
 
 	if (fd < 0) {
@@ -355,6 +358,41 @@ perf_report_plot(const char *path)
 		fprintf(df, "\n\n");
 		nb_series++;
 	}
+	/* The memcpy reference, one series per footprint. */
+	for (size_t i = 0; i < nb_rows; i++) {
+		bool first = true;
+		uint64_t last = 0;
+
+		if (strcmp(rows[i].type, "group") == 0 || isnan(rows[i].memcpy_gbps))
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			if (strcmp(rows[j].type, "group") != 0 && !isnan(rows[j].memcpy_gbps) &&
+			    rows[j].footprint == rows[i].footprint)
+				first = false;
+		if (!first)
+			continue;
+		/* Its sizes in ascending order, each once. */
+		for (;;) {
+			uint64_t next = UINT64_MAX;
+			double g = NAN;
+
+			for (size_t j = 0; j < nb_rows; j++)
+				if (strcmp(rows[j].type, "group") != 0 && !isnan(rows[j].memcpy_gbps) &&
+				    rows[j].footprint == rows[i].footprint && rows[j].size > last &&
+				    rows[j].size < next) {
+					next = rows[j].size;
+					g = rows[j].memcpy_gbps;
+				}
+			if (next == UINT64_MAX)
+				break;
+			fprintf(df, "%" PRIu64 " %.6g\n", next, g);
+			last = next;
+		}
+		fprintf(df, "\n\n");
+		memcpy_fp[nb_memcpy++] = rows[i].footprint;
+		if (nb_memcpy == MAX_MEMCPY_SERIES)
+			break;
+	}
 	if (nb_series == 0) {
 		fclose(df);
 		unlink(data);
@@ -373,7 +411,7 @@ perf_report_plot(const char *path)
 	fprintf(gp, "set terminal pngcairo size 1100,700 noenhanced\nset output ");
 	gp_quoted(gp, path);
 	fprintf(gp, "\nset title 'idd-perf: bandwidth against copy size'\n"
-		    "set logscale x 2\nset format x '%%.0b%%B'\nset xlabel 'copy size (bytes)'\n"
+		    "set logscale x 2\nset format x '%%.0b%%BB'\nset xlabel 'copy size (bytes)'\n"
 		    "set ylabel 'GB/s (10^9 bytes/s)'\nset key outside right top\nset grid\n"
 		    "plot ");
 	{
@@ -392,6 +430,16 @@ perf_report_plot(const char *path)
 			gp_quoted(gp, title);
 			k++;
 		}
+	}
+	for (unsigned int m = 0; m < nb_memcpy; m++) {
+		char title[64], fp[16];
+
+		fmt_footprint(fp, sizeof(fp), memcpy_fp[m]);
+		snprintf(title, sizeof(title), "memcpy, footprint %s", fp);
+		fprintf(gp, ", ");
+		gp_quoted(gp, data);
+		fprintf(gp, " index %u using 1:2 with lines dashtype 2 lw 2 title ", nb_series + m);
+		gp_quoted(gp, title);
 	}
 	fprintf(gp, "\n");
 	status = pclose(gp);

@@ -85,7 +85,7 @@ usage(FILE *f)
 		"                           (default 1024)\n"
 		"  -p, --peers N            peer processes a copy case spreads over, one vchan\n"
 		"                           each, 1..16 (default 1; peer-to-peer: 2)\n"
-		"  -d, --duration SECONDS   time of each measurement (default 0.5): throughput,\n"
+		"  -d, --duration SECONDS   time of each measurement (default 1): throughput,\n"
 		"                           memcpy and process_vm each take this long, latency\n"
 		"                           half of it\n"
 		"  -f, --footprint cache|BYTES\n"
@@ -352,7 +352,12 @@ list_cases(const struct perf_case *cases, unsigned int nb)
 {
 	for (unsigned int i = 0; i < nb; i++) {
 		const struct perf_case *c = &cases[i];
+		char fp[24];
 
+		if (c->footprint == 0)
+			snprintf(fp, sizeof(fp), "cache");
+		else
+			perf_format_size(fp, sizeof(fp), c->footprint);
 		printf("%-16s type=%s", c->name, c->type->name);
 		if (c->type->keys & PERF_KEY_DIRECTION)
 			printf(" direction=%s engine=%s sizes=", perf_dir_names[c->dir],
@@ -360,9 +365,8 @@ list_cases(const struct perf_case *cases, unsigned int nb)
 		for (unsigned int s = 0; (c->type->keys & PERF_KEY_SIZES) && s < c->nb_sizes; s++)
 			printf("%s%u", s ? "," : "", c->sizes[s]);
 		if (c->type->keys & PERF_KEY_BURST)
-			printf(" burst=%u kick=%u ring=%u peers=%u duration=%g footprint=%llu",
-			       c->burst, c->kick, c->ring, c->peers, c->duration,
-			       (unsigned long long)c->footprint);
+			printf(" burst=%u kick=%u ring=%u peers=%u duration=%g footprint=%s", c->burst,
+			       c->kick, c->ring, c->peers, c->duration, fp);
 		if (c->type->keys & PERF_KEY_CYCLES)
 			printf(" cycles=%u storm=%u", c->cycles, c->storm);
 		printf("  (%s)\n", c->where);
@@ -539,7 +543,7 @@ perf_run_main(int argc, char **argv, const char *mode)
 	if (ret != 0)
 		return ret;
 	snprintf(header, sizeof(header),
-		 "idd-perf %s: %u cases in %.1f s; caller on cpu %d, thread engine's worker on "
+		 "idd-perf %s: %u case(s) in %.1f s; caller on cpu %d, thread engine's worker on "
 		 "cpu %d",
 		 idd_version(), nb, secs, o.cpu, o.worker_cpu);
 	if (o.json)

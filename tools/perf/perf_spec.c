@@ -17,7 +17,7 @@
 #define DEF_SIZES "64,4K,1M"
 #define DEF_BURST 32
 #define DEF_RING 1024
-#define DEF_DURATION 0.5
+#define DEF_DURATION 1.0
 #define DEF_CYCLES 200
 #define DEF_STORM 32
 /* The sw driver's ring sizes (its idd_dma_info min_desc and max_desc). */
