@@ -74,6 +74,11 @@ win_add(struct group *g, struct member *m, const struct wire_window *w, int fd)
 		/* Overlapping windows of one owner would make translation
 		 * ambiguous. */
 		if (w->base < x->base + x->len && x->base < w->base + w->len) {
+			IDD_LOG(ERR, "group %d: window 0x%llx+%llu of slot %u refused: overlaps "
+				     "its window 0x%llx+%llu (withdraw that one first)",
+				g->group_id, (unsigned long long)w->base,
+				(unsigned long long)w->len, m->slot, (unsigned long long)x->base,
+				(unsigned long long)x->len);
 			close(fd);
 			return -EEXIST;
 		}
