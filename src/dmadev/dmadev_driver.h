@@ -112,5 +112,7 @@ const struct dma_driver *dma_driver_find(const char *name);
 
 /* Driver table entries (defined by each driver). */
 extern const struct dma_driver dma_driver_sw;
+/* Only where libfabric was found (IDD_HAVE_FABRIC). */
+extern const struct dma_driver dma_driver_fabric;
 
 #endif

@@ -6,6 +6,9 @@
 
 static const struct dma_driver *const drivers[] = {
 	&dma_driver_sw,
+#ifdef IDD_HAVE_FABRIC
+	&dma_driver_fabric,
+#endif
 };
 
 const struct dma_driver *

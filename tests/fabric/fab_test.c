@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers of the fabric tests (fab_test.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fab_test.h"
+
+struct ft_board *
+ft_board_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct ft_board), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	memset(p, 0, sizeof(struct ft_board));
+	return p;
+}
+
+void
+ft_sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+bool
+ft_wait_int(_Atomic int *v, int want, int ms)
+{
+	for (int t = 0; t < ms; t++) {
+		if (atomic_load(v) >= want)
+			return true;
+		ft_sleep_ms(1);
+	}
+	return atomic_load(v) >= want;
+}
+
+bool
+ft_wait_u64(_Atomic uint64_t *v, uint64_t want, int ms)
+{
+	for (int t = 0; t < ms; t++) {
+		if (atomic_load(v) >= want)
+			return true;
+		ft_sleep_ms(1);
+	}
+	return atomic_load(v) >= want;
+}
+
+static struct ft_host *ev_self;
+
+void
+ft_events_to(struct ft_host *self)
+{
+	ev_self = self;
+}
+
+void
+ft_event_cb(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
+	    enum idd_dma_access_pair_group_event_type event)
+{
+	(void)dev_id, (void)group_id, (void)domain_id;
+	if (ev_self == NULL)
+		return;
+	if (event == IDD_DMA_GROUP_EVENT_MEMBER_LEFT)
+		atomic_fetch_add(&ev_self->left_seen, 1);
+	else if (event == IDD_DMA_GROUP_EVENT_GROUP_DESTROYED)
+		atomic_fetch_add(&ev_self->destroyed_seen, 1);
+}
+
+uint16_t
+ft_handler(int16_t dev, int16_t group, const uint8_t domain[16])
+{
+	uint16_t h = 0;
+
+	for (int t = 0; t < 10000; t++) {
+		if (idd_dma_access_pair_group_handler_get(dev, group, (unsigned char *)domain,
+							  &h) == 0)
+			return h;
+		ft_sleep_ms(1);
+	}
+	CHECK(!"handler never appeared");
+	return 0;
+}
+
+void
+ft_start(int16_t dev, unsigned int n, const uint16_t *src, const uint16_t *dst)
+{
+	struct idd_dma_conf conf = {.nb_vchans = (uint16_t)n};
+
+	CHECK(idd_dma_configure(dev, &conf) == 0);
+	for (unsigned int v = 0; v < n; v++) {
+		struct idd_dma_vchan_conf vc;
+
+		memset(&vc, 0, sizeof(vc));
+		vc.direction = IDD_DMA_DIR_MEM_TO_MEM;
+		vc.nb_desc = 256;
+		vc.domain.type = IDD_DMA_INTER_OS_DOMAIN;
+		vc.domain.src_handler = src[v];
+		vc.domain.dst_handler = dst[v];
+		CHECK(idd_dma_vchan_setup(dev, (uint16_t)v, &vc) == 0);
+	}
+	CHECK(idd_dma_start(dev) == 0);
+}
+
+int
+ft_op(int16_t dev, uint16_t vchan, char kind, uint64_t src, uint64_t dst, uint32_t len)
+{
+	enum idd_dma_status_code st = IDD_DMA_STATUS_ERROR_UNKNOWN;
+	uint16_t last = 0;
+	int idx;
+
+	if (kind == 'f')
+		idx = idd_dma_fill(dev, vchan, src, dst, len, IDD_DMA_OP_FLAG_SUBMIT);
+	else
+		idx = idd_dma_copy(dev, vchan, src, dst, len, IDD_DMA_OP_FLAG_SUBMIT);
+	CHECK(idx >= 0);
+	for (int t = 0; t < 100000; t++) {
+		if (idd_dma_completed_status(dev, vchan, 1, &last, &st) == 1) {
+			CHECK(last == (uint16_t)idx);
+			return (int)st;
+		}
+		usleep(100);
+	}
+	CHECK(!"operation never completed");
+	return -1;
+}
+
+void
+ft_pattern(uint8_t *p, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}
+
+bool
+ft_pattern_ok(const uint8_t *p, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		if (p[i] != (uint8_t)(x >> 16)) {
+			fprintf(stderr, "[%d] byte %zu differs\n", (int)getpid(), i);
+			return false;
+		}
+	}
+	return true;
+}
+
+uint64_t
+ft_stream(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, uint32_t len, uint64_t span,
+	  uint64_t n, unsigned int depth, struct ft_host *self)
+{
+	uint64_t posted = 0, done = 0, failed = 0;
+	enum idd_dma_status_code st[64];
+	int idle = 0;
+
+	while (done < posted || (posted < n && failed == 0)) {
+		while (posted < n && failed == 0 && posted - done < depth) {
+			uint64_t off = (posted * len) % (span - len + 1);
+			int r = idd_dma_copy(dev, vchan, src, dst + off, len, IDD_DMA_OP_FLAG_SUBMIT);
+
+			CHECK(r >= 0 || r == -ENOSPC);
+			if (r < 0)
+				break;
+			posted++;
+		}
+		uint16_t last;
+		uint16_t got = idd_dma_completed_status(dev, vchan, 64, &last, st);
+
+		for (uint16_t i = 0; i < got; i++) {
+			if (st[i] != IDD_DMA_STATUS_SUCCESSFUL) {
+				failed++;
+				atomic_store(&self->err_status, (int)st[i]);
+			}
+		}
+		done += got;
+		atomic_store(&self->progress, done);
+		if (got == 0) {
+			usleep(100);
+			CHECK(++idle < 600000); /* a minute without any completion */
+		} else {
+			idle = 0;
+		}
+	}
+	return failed;
+}

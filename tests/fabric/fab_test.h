@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_TESTS_FABRIC_FAB_TEST_H
+#define IDD_TESTS_FABRIC_FAB_TEST_H
+
+/*
+ * Helpers of the fabric driver's tests: real processes (fork) that talk
+ * over TCP and libfabric, a shared page (the "board") on which they post
+ * what a real application would pass out of band (group id, token, domain
+ * ids, buffer addresses) and their progress, and checks that fail loudly.
+ * Only the public API is used by the roles.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <idd/idd_dmadev.h>
+#include <idd/idd_group.h>
+#include <idd/idd_mem.h>
+
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			fprintf(stderr, "[%d] %s:%d: check failed: %s\n", (int)getpid(),   \
+				__FILE__, __LINE__, #cond);                                \
+			exit(1);                                                           \
+		}                                                                          \
+	} while (0)
+
+#define FT_MAX_HOSTS 4
+#define FT_WIN (4u << 20)
+
+struct ft_host {
+	uint8_t domain[16];
+	_Atomic uint64_t win;         /* its window (IDD_MEM_PEER_RW), 0 until made */
+	_Atomic int phase;            /* how far its role got (role-defined) */
+	_Atomic uint64_t progress;    /* operations completed in a long transfer */
+	_Atomic int left_seen;        /* MEMBER_LEFT events received */
+	_Atomic int destroyed_seen;   /* GROUP_DESTROYED events received */
+	_Atomic int err_status;       /* an error status seen in a long transfer */
+	_Atomic int result;           /* 1 ok, -1 failed (set by the role at exit) */
+};
+
+struct ft_board {
+	_Atomic int16_t group_id;
+	_Atomic int ready;            /* the group exists */
+	uint8_t token[16];
+	_Atomic int step;             /* the conductor's step, roles wait for it */
+	struct ft_host h[FT_MAX_HOSTS];
+};
+
+/* The board, shared by every process forked after ft_board_new(). */
+struct ft_board *ft_board_new(void);
+
+/* Wait (up to @ms) until *@v >= @want; false on timeout. */
+bool ft_wait_int(_Atomic int *v, int want, int ms);
+bool ft_wait_u64(_Atomic uint64_t *v, uint64_t want, int ms);
+void ft_sleep_ms(int ms);
+
+/* Record upstream events into @self (this process's host record). */
+void ft_events_to(struct ft_host *self);
+void ft_event_cb(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
+		 enum idd_dma_access_pair_group_event_type event);
+
+/* The handler of @domain in @group, waiting up to 10 s for it to appear. */
+uint16_t ft_handler(int16_t dev, int16_t group, const uint8_t domain[16]);
+
+/* Configure @dev with one vchan per (src, dst) pair and start it. */
+void ft_start(int16_t dev, unsigned int n, const uint16_t *src, const uint16_t *dst);
+
+/* One operation, waited for (10 s at most); returns its status. kind: 'c'
+ * copy, 'f' fill (src is the pattern). */
+int ft_op(int16_t dev, uint16_t vchan, char kind, uint64_t src, uint64_t dst, uint32_t len);
+
+/* Fill @p with a pattern seeded by @seed / check it. */
+void ft_pattern(uint8_t *p, size_t len, uint32_t seed);
+bool ft_pattern_ok(const uint8_t *p, size_t len, uint32_t seed);
+
+/* Copy @n blocks of @len bytes from local @src to remote @dst (offsets
+ * cycling through @span) with up to @depth in flight until an error status
+ * appears or @n are done; counts into self->progress. Returns the number of
+ * failed operations (every submitted one is collected). */
+uint64_t ft_stream(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, uint32_t len,
+		   uint64_t span, uint64_t n, unsigned int depth, struct ft_host *self);
+
+#endif
