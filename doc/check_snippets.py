@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Check that the guide's C code is taken from the examples, word for word.
+With --links, check instead that the guide's relative links name files that
+exist (the guide links the documents that sit beside it).
 
 Every ```c block of the guide must follow a marker line
 
@@ -12,13 +14,14 @@ only "..." (or "/* ... */") in the block stands for lines left out: the
 pieces around it must each appear, in order. Exit 0 when every block
 matches; otherwise name each block that does not, and exit 1.
 
-Usage: check_snippets.py GUIDE.md SOURCE_ROOT
+Usage: check_snippets.py [--links] GUIDE.md SOURCE_ROOT
 """
 
 import re
 import sys
 from pathlib import Path
 
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 MARKER = re.compile(r"^<!--\s*snippet:\s*(\S+)\s*-->\s*$")
 ELISION = {"...", "/* ... */"}
 
@@ -62,7 +65,31 @@ def check_block(root, path, block):
     return None
 
 
+def check_links(guide):
+    """Every relative link target of the guide, outside code blocks, must
+    exist (relative to the guide's directory)."""
+    errors, links, in_code = [], 0, False
+    for n, line in enumerate(guide.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        for target in LINK.findall(line):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            links += 1
+            if not (guide.parent / target).exists():
+                errors.append(f"{guide}:{n}: link to {target}: no such file")
+    for e in errors:
+        print(e)
+    print(f"{links} relative links checked, {len(errors)} broken")
+    return 1 if errors else 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "--links":
+        return check_links(Path(argv[2]))
     if len(argv) != 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
