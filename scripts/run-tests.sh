@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# The whole test suite, three times:
-#   plain  build in build/        all suites
-#   asan   build in build-asan/   all suites, AddressSanitizer + UBSan
-#   tsan   build in build-tsan/   all suites, ThreadSanitizer (the engines, the
-#                                 control thread, the window tables' RCU)
+# The whole test suite, in five stages:
+#   plain     build in build/        all suites
+#   asan      build in build-asan/   all suites, AddressSanitizer + UBSan (and
+#                                    LeakSanitizer at every process's exit)
+#   tsan      build in build-tsan/   all suites, ThreadSanitizer (the engines, the
+#                                    control thread, the window tables' RCU)
+#   fuzz      build in build-fuzz/   every libFuzzer target of tests/fuzz for
+#                                    IDD_FUZZ_SECONDS (default 20) each, with
+#                                    clang (scripts/run-fuzz.sh)
+#   valgrind  build in build-vg/     every test that can run under valgrind (see
+#                                    its case below), under memcheck:
+#                                    memory errors and leaks
+#                                    (definite, indirect, possible) fail the
+#                                    test, in forked children too
 #
-#   ./scripts/run-tests.sh               all three
-#   ./scripts/run-tests.sh plain tsan    only those
+#   ./scripts/run-tests.sh                  all five
+#   ./scripts/run-tests.sh plain tsan       only those
 #
 # Exits non-zero if any stage failed, after naming it. Every stage runs even
 # when an earlier one failed (a build whose configure or compile failed skips
-# its tests). The last line counts the tests: "N passed, N failed, N skipped".
+# its tests). The last lines give each step's duration and count the tests:
+# "N passed, N failed, N skipped" (meson tests; fuzz counts as a step).
 #
 # Environment: IDD_BUILD (default "build") names the build directories;
-# MESON_TESTTHREADS sets how many tests run at once (default: one per CPU).
+# MESON_TESTTHREADS sets how many tests run at once (default: one per CPU);
+# IDD_FUZZ_SECONDS the fuzzing time per target.
 set -uo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -23,18 +34,18 @@ cd "$IDD_TOP" || exit 1
 passes=()
 for arg in "$@"; do
 	case $arg in
-	plain | asan | tsan) passes+=("$arg") ;;
+	plain | asan | tsan | fuzz | valgrind) passes+=("$arg") ;;
 	-h | --help)
-		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "run-tests: unknown argument '$arg' (want plain, asan, tsan)" >&2
+		echo "run-tests: unknown argument '$arg' (want plain, asan, tsan, fuzz, valgrind)" >&2
 		exit 2
 		;;
 	esac
 done
-[ ${#passes[@]} -ne 0 ] || passes=(plain asan tsan)
+[ ${#passes[@]} -ne 0 ] || passes=(plain asan tsan fuzz valgrind)
 
 failed_stages=()
 summary=()
@@ -96,7 +107,20 @@ has_tests() {
 	[ "$n" -gt 0 ]
 }
 
+# select_tests DIR PATTERN TEST-OPTIONS: the names of the tests those options
+# select, less those whose "suite / name" matches the extended regex PATTERN;
+# into the array selected_tests.
+select_tests() {
+	local dir=$1 skip=$2
+	shift 2
+	mapfile -t selected_tests < <(meson test -C "$dir" --no-rebuild --list "$@" 2>/dev/null |
+		grep ' / ' | grep -Ev -- "$skip" | sed 's|^.* / ||')
+	echo "${#selected_tests[@]} tests selected (skipped: $skip)"
+	[ ${#selected_tests[@]} -gt 0 ]
+}
+
 # run_pass NAME DIR SETUP-OPTIONS -- TEST-OPTIONS: configure, build, test.
+# When skip_tests holds a pattern, the tests it matches are left out.
 run_pass() {
 	local name=$1 dir=$2 setup=() test=()
 	shift 2
@@ -111,7 +135,12 @@ run_pass() {
 	stage "$name: configure" meson_setup "$dir" "${setup[@]}" || return 1
 	stage "$name: build" meson compile -C "$dir" || return 1
 	# meson test runs nothing, and succeeds, when a suite has no test.
-	stage "$name: list tests" has_tests "$dir" "${test[@]}" || return 1
+	if [ -n "$skip_tests" ]; then
+		stage "$name: list tests" select_tests "$dir" "$skip_tests" "${test[@]}" || return 1
+		test+=("${selected_tests[@]}")
+	else
+		stage "$name: list tests" has_tests "$dir" "${test[@]}" || return 1
+	fi
 	stage "$name: test" "${test_wrapper[@]}" meson test -C "$dir" --no-rebuild --print-errorlogs "${test[@]}"
 	count_results "$dir"
 }
@@ -128,6 +157,7 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:prin
 
 for pass in "${passes[@]}"; do
 	test_wrapper=()
+	skip_tests=
 	case $pass in
 	plain)
 		run_pass plain "$IDD_BUILD" -Dsanitize=none
@@ -147,6 +177,42 @@ for pass in "${passes[@]}"; do
 			echo "run-tests: setarch -R unavailable; TSan tests run with ASLR on"
 		fi
 		run_pass tsan "$IDD_BUILD-tsan" -Dsanitize=thread -- --timeout-multiplier 5
+		;;
+	fuzz)
+		# Its own build directory ($IDD_BUILD-fuzz, clang); a finding
+		# fails the stage and names its reproducer.
+		stage "fuzz: ${IDD_FUZZ_SECONDS:-20} s per target" \
+			"$IDD_TOP/scripts/run-fuzz.sh" --seconds "${IDD_FUZZ_SECONDS:-20}"
+		;;
+	valgrind)
+		# memcheck over a plain build. Forked children (the multi-process
+		# tests fork without exec) stay under valgrind and are checked at
+		# their own exit; their failure exit code reaches the parent test,
+		# which checks every child's status. Programs a test execs (idd-ctl)
+		# are followed too, system programs are not. --fair-sched: the
+		# thread engine's worker and a test that polls for its completions
+		# otherwise starve each other under valgrind's one-thread-at-a-time
+		# scheduler (first copies not done within the tests' bounds).
+		# "possible" leaks count: the library keeps no interior pointers
+		# as its only reference to a block.
+		#
+		# Left out:
+		#   - suites doc and abi: doxygen, groff, python and nm scripts, no
+		#     idd code runs in them;
+		#   - group_two_process and group_third_party (examples): they
+		#     re-exec themselves through /proc/self/exe, which under
+		#     valgrind is the memcheck tool, not the example (valgrind
+		#     cannot load it: "mmap(0x58000000) failed in UME"). The asan
+		#     pass checks them for leaks (LeakSanitizer).
+		test_wrapper=()
+		skip_tests='^idd:(doc|abi)[+ ]|group_two_process|group_third_party'
+		vg=(valgrind -q --vgdb=no --fair-sched=yes --error-exitcode=99
+			--leak-check=full "--errors-for-leak-kinds=definite,indirect,possible"
+			"--show-leak-kinds=definite,indirect,possible"
+			--trace-children=yes "--trace-children-skip=/usr/*,/bin/*,*/sh,*/python3*")
+		[ -f "$IDD_TOP/scripts/valgrind.supp" ] && vg+=("--suppressions=$IDD_TOP/scripts/valgrind.supp")
+		run_pass valgrind "$IDD_BUILD-vg" -Dsanitize=none -- --timeout-multiplier 10 \
+			--wrapper "${vg[*]}"
 		;;
 	esac
 done
