@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fabric driver across three "hosts": network namespaces a, b and c,
+ * each joined by a veth pair to a bridge in a fourth namespace (the
+ * switch), all made by this test and removed on every way out. Processes
+ * enter their host with setns() after fork.
+ *
+ *   1. a creates a group; b and c join it from their hosts; an intruder on
+ *      c with a wrong token is refused (EACCES).
+ *   2. Data in all three directions, checked byte for byte by the owner of
+ *      the memory: a writes into b, b writes into c (and fills), c writes
+ *      into a and reads from a.
+ *   3. c's link is cut at the switch (veth down) while c streams into a:
+ *      a and b get MEMBER_LEFT for c, c gets GROUP_DESTROYED, c's
+ *      operations all complete, the late ones with an error status.
+ *   4. b's process is killed while a streams into b: a gets MEMBER_LEFT,
+ *      a's operations fail with an error status; a destroys the group.
+ *
+ * Skipped (exit 77) where namespaces cannot be made (not root, no
+ * CAP_NET_ADMIN, no ip(8)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fab_test.h"
+
+#define MiB (1u << 20)
+#define PORT "7471"
+
+static struct ft_board *b;
+static pid_t conductor;
+static char ns_name[4][32];   /* a, b, c, switch */
+static char sw_if[3][16];     /* switch side of each host's veth */
+static bool ns_made[4];
+static pid_t kids[8];
+static unsigned int nb_kids;
+
+static const char *const host_ip[3] = {"10.211.0.1", "10.211.0.2", "10.211.0.3"};
+
+static int
+run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+teardown(void)
+{
+	char cmd[256];
+
+	if (getpid() != conductor)
+		return;
+	for (unsigned int i = 0; i < nb_kids; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	for (int i = 0; i < 4; i++) {
+		if (!ns_made[i])
+			continue;
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns_name[i]);
+		run(cmd);
+		ns_made[i] = false;
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	teardown();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+must(const char *fmt, ...)
+{
+	char cmd[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (run(cmd) != 0) {
+		fprintf(stderr, "setup failed: %s\n", cmd);
+		exit(1);
+	}
+}
+
+static void
+make_hosts(void)
+{
+	char cmd[256];
+	unsigned int id = (unsigned int)getpid();
+
+	snprintf(ns_name[3], sizeof(ns_name[3]), "idd-fab-%u-sw", id);
+	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", ns_name[3]);
+	if (run(cmd) != 0) {
+		printf("SKIP: cannot create network namespaces (needs root or CAP_NET_ADMIN and "
+		       "ip(8) from iproute2)\n");
+		exit(77);
+	}
+	ns_made[3] = true;
+	must("ip -n %s link add br0 type bridge && ip -n %s link set br0 up && "
+	     "ip -n %s link set lo up", ns_name[3], ns_name[3], ns_name[3]);
+	for (int i = 0; i < 3; i++) {
+		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fab-%u-%c", id, 'a' + i);
+		snprintf(sw_if[i], sizeof(sw_if[i]), "s%c%u", 'a' + i, id % 100000000u);
+		must("ip netns add %s", ns_name[i]);
+		ns_made[i] = true;
+		must("ip -n %s link add eth0 type veth peer name %s netns %s", ns_name[i], sw_if[i],
+		     ns_name[3]);
+		must("ip -n %s link set %s master br0 && ip -n %s link set %s up", ns_name[3],
+		     sw_if[i], ns_name[3], sw_if[i]);
+		must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
+		     "ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
+	}
+}
+
+static void
+enter_host(int i)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns_name[i]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(setns(fd, CLONE_NEWNET) == 0);
+	close(fd);
+}
+
+static int16_t
+host_dev(int i, const char *name)
+{
+	char args[160];
+
+	if (i == 0)
+		snprintf(args, sizeof(args), "driver=fabric,listen=%s:" PORT ",keepalive_ms=100",
+			 host_ip[0]);
+	else
+		snprintf(args, sizeof(args),
+			 "driver=fabric,bind=%s,connect=%s:" PORT ",keepalive_ms=100", host_ip[i],
+			 host_ip[0]);
+	int ret = idd_dma_dev_create(name, args);
+
+	CHECK(ret >= 0);
+	return (int16_t)ret;
+}
+
+/* Each host's window: 4 MiB, zero, with the host's pattern at +1 MiB. */
+static uint8_t *
+host_window(struct ft_host *me, uint32_t seed)
+{
+	uint8_t *w = idd_mem_alloc(FT_WIN, IDD_MEM_PEER_RW);
+
+	CHECK(w != NULL);
+	memset(w, 0, FT_WIN);
+	ft_pattern(w + MiB, MiB, seed);
+	atomic_store(&me->win, (uint64_t)(uintptr_t)w);
+	return w;
+}
+
+/* Steps of the conductor (b->step). */
+enum { S_JOINED = 1, S_WRITTEN, S_CHECKED, S_CUT, S_KILL };
+
+static void
+role_a(void)
+{
+	struct ft_host *me = &b->h[0];
+	int16_t gid = -1;
+	uint8_t *buf = malloc(2 * MiB);
+
+	enter_host(0);
+	ft_events_to(me);
+	int16_t dev = host_dev(0, "fabA");
+	uint8_t *win = host_window(me, 10);
+
+	CHECK(buf != NULL);
+	CHECK(idd_dma_access_pair_group_create(dev, me->domain, b->token, &gid, ft_event_cb) == 0);
+	atomic_store(&b->group_id, gid);
+	atomic_store(&b->ready, 1);
+	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
+	uint16_t h_a = ft_handler(dev, gid, me->domain), h_b = ft_handler(dev, gid, b->h[1].domain);
+	uint16_t src[1] = {h_a}, dst[1] = {h_b};
+
+	ft_start(dev, 1, src, dst);
+	ft_pattern(buf, MiB, 1);
+	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, atomic_load(&b->h[1].win), MiB) ==
+	      IDD_DMA_STATUS_SUCCESSFUL);
+	atomic_store(&me->phase, S_WRITTEN);
+	/* c wrote into us: check once everyone wrote. */
+	CHECK(ft_wait_int(&b->step, S_WRITTEN, 30000));
+	CHECK(ft_pattern_ok(win + 2 * MiB, MiB, 3));
+	atomic_store(&me->phase, S_CHECKED);
+	/* Link cut of c: we are told; then b's kill while we stream to b. */
+	CHECK(ft_wait_int(&me->left_seen, 1, 30000));
+	CHECK(ft_wait_int(&b->step, S_KILL, 30000));
+	atomic_store(&me->phase, S_KILL);
+	uint64_t failed = ft_stream(dev, 0, (uint64_t)(uintptr_t)buf, atomic_load(&b->h[1].win),
+				    256 * 1024, FT_WIN, UINT64_MAX / 2, 32, me);
+	int es = atomic_load(&me->err_status);
+
+	CHECK(failed > 0);
+	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	CHECK(ft_wait_int(&me->left_seen, 2, 10000));
+	CHECK(idd_dma_stop(dev) == 0);
+	CHECK(idd_dma_access_pair_group_destroy(dev, gid) == 0);
+	CHECK(idd_dma_close(dev) == 0);
+	idd_mem_free(win);
+	free(buf);
+	atomic_store(&me->result, 1);
+	exit(0);
+}
+
+static void
+role_b(void)
+{
+	struct ft_host *me = &b->h[1];
+	uint8_t *buf = malloc(MiB);
+
+	enter_host(1);
+	ft_events_to(me);
+	int16_t dev = host_dev(1, "fabB");
+	uint8_t *win = host_window(me, 11);
+
+	CHECK(buf != NULL);
+	CHECK(ft_wait_int(&b->ready, 1, 30000));
+	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
+					     ft_event_cb) == 0);
+	atomic_store(&me->phase, S_JOINED);
+	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
+	int16_t gid = b->group_id;
+	uint16_t src[1] = {ft_handler(dev, gid, me->domain)};
+	uint16_t dst[1] = {ft_handler(dev, gid, b->h[2].domain)};
+
+	ft_start(dev, 1, src, dst);
+	ft_pattern(buf, MiB, 2);
+	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, atomic_load(&b->h[2].win), MiB) ==
+	      IDD_DMA_STATUS_SUCCESSFUL);
+	CHECK(ft_op(dev, 0, 'f', 0xa5a55a5a01020304ull, atomic_load(&b->h[2].win) + 3 * MiB,
+		    64 * 1024 + 3) == IDD_DMA_STATUS_SUCCESSFUL);
+	atomic_store(&me->phase, S_WRITTEN);
+	CHECK(ft_wait_int(&b->step, S_WRITTEN, 30000));
+	CHECK(ft_pattern_ok(win, MiB, 1));
+	atomic_store(&me->phase, S_CHECKED);
+	/* c's link is cut: the creator tells us. */
+	CHECK(ft_wait_int(&me->left_seen, 1, 30000));
+	atomic_store(&me->phase, S_CUT);
+	for (;;)
+		pause(); /* killed by the conductor while a streams into us */
+}
+
+static void
+role_c(void)
+{
+	struct ft_host *me = &b->h[2];
+	uint8_t *buf = malloc(MiB);
+
+	enter_host(2);
+	ft_events_to(me);
+	int16_t dev = host_dev(2, "fabC");
+	uint8_t *win = host_window(me, 12);
+
+	CHECK(buf != NULL);
+	CHECK(ft_wait_int(&b->ready, 1, 30000));
+	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
+					     ft_event_cb) == 0);
+	atomic_store(&me->phase, S_JOINED);
+	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
+	int16_t gid = b->group_id;
+	uint16_t h_c = ft_handler(dev, gid, me->domain), h_a = ft_handler(dev, gid, b->h[0].domain);
+	uint16_t src[2] = {h_c, h_a}, dst[2] = {h_a, h_c};
+	uint64_t wa = atomic_load(&b->h[0].win);
+
+	ft_start(dev, 2, src, dst);
+	ft_pattern(buf, MiB, 3);
+	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, wa + 2 * MiB, MiB) ==
+	      IDD_DMA_STATUS_SUCCESSFUL);
+	memset(buf, 0, MiB);
+	CHECK(ft_op(dev, 1, 'c', wa + MiB, (uint64_t)(uintptr_t)buf, MiB) ==
+	      IDD_DMA_STATUS_SUCCESSFUL);
+	CHECK(ft_pattern_ok(buf, MiB, 10));
+	atomic_store(&me->phase, S_WRITTEN);
+	CHECK(ft_wait_int(&b->step, S_WRITTEN, 30000));
+	CHECK(ft_pattern_ok(win, MiB, 2));
+	for (uint32_t i = 0; i < 64 * 1024 + 3; i++)
+		CHECK(win[3 * MiB + i] == (uint8_t)(0xa5a55a5a01020304ull >> (8 * (i % 8))));
+	CHECK(win[3 * MiB + 64 * 1024 + 3] == 0);
+	atomic_store(&me->phase, S_CHECKED);
+	/* Stream into a until the conductor cuts our link. */
+	CHECK(ft_wait_int(&b->step, S_CHECKED, 30000));
+	uint64_t failed = ft_stream(dev, 0, (uint64_t)(uintptr_t)buf, wa, 256 * 1024, FT_WIN,
+				    UINT64_MAX / 2, 32, me);
+	int es = atomic_load(&me->err_status);
+
+	CHECK(failed > 0);
+	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	CHECK(ft_wait_int(&me->destroyed_seen, 1, 10000));
+	CHECK(idd_dma_stop(dev) == 0);
+	CHECK(idd_dma_close(dev) == 0);
+	idd_mem_free(win);
+	free(buf);
+	atomic_store(&me->result, 1);
+	exit(0);
+}
+
+static void
+role_intruder(void)
+{
+	uint8_t bad[16], dom[16];
+
+	enter_host(2);
+	int16_t dev = host_dev(2, "fabX");
+
+	memcpy(bad, b->token, 16);
+	bad[0] ^= 1;
+	CHECK(getrandom(dom, 16, 0) == 16);
+	CHECK(idd_dma_access_pair_group_join(dev, dom, bad, b->group_id, ft_event_cb) ==
+	      -EACCES);
+	CHECK(idd_dma_close(dev) == 0);
+	exit(0);
+}
+
+static pid_t
+spawn(void (*fn)(void))
+{
+	pid_t p = fork();
+
+	CHECK(p >= 0);
+	if (p == 0) {
+		alarm(150);
+		fn();
+	}
+	kids[nb_kids++] = p;
+	return p;
+}
+
+static bool
+exited_ok(pid_t p)
+{
+	int st;
+
+	CHECK(waitpid(p, &st, 0) == p);
+	for (unsigned int i = 0; i < nb_kids; i++)
+		if (kids[i] == p)
+			kids[i] = 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int
+main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	conductor = getpid();
+	atexit(teardown);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGALRM, on_signal);
+	alarm(170);
+	make_hosts();
+	b = ft_board_new();
+	CHECK(getrandom(b->token, 16, 0) == 16);
+	for (int i = 0; i < 3; i++)
+		CHECK(getrandom(b->h[i].domain, 16, 0) == 16);
+
+	pid_t a = spawn(role_a), pb = spawn(role_b), c = spawn(role_c);
+
+	CHECK(ft_wait_int(&b->h[1].phase, S_JOINED, 60000));
+	CHECK(ft_wait_int(&b->h[2].phase, S_JOINED, 60000));
+	CHECK(exited_ok(spawn(role_intruder)));
+	printf("ok 1 - three hosts in one group; a wrong token is refused\n");
+	atomic_store(&b->step, S_JOINED);
+	for (int i = 0; i < 3; i++)
+		CHECK(ft_wait_int(&b->h[i].phase, S_WRITTEN, 60000));
+	atomic_store(&b->step, S_WRITTEN);
+	for (int i = 0; i < 3; i++)
+		CHECK(ft_wait_int(&b->h[i].phase, S_CHECKED, 60000));
+	printf("ok 2 - a->b, b->c (copy, fill), c->a (copy, read): bytes checked by their owner\n");
+	atomic_store(&b->step, S_CHECKED);
+	CHECK(ft_wait_u64(&b->h[2].progress, 20, 60000));
+	must("ip -n %s link set %s down", ns_name[3], sw_if[2]);
+	CHECK(exited_ok(c));
+	CHECK(ft_wait_int(&b->h[1].phase, S_CUT, 30000));
+	printf("ok 3 - link of c cut mid-transfer: MEMBER_LEFT at a and b, GROUP_DESTROYED "
+	       "and error statuses at c\n");
+	atomic_store(&b->step, S_KILL);
+	CHECK(ft_wait_int(&b->h[0].phase, S_KILL, 30000));
+	CHECK(ft_wait_u64(&b->h[0].progress, 20, 60000));
+	kill(pb, SIGKILL);
+	CHECK(!exited_ok(pb));
+	CHECK(exited_ok(a));
+	printf("ok 4 - b killed mid-transfer: MEMBER_LEFT and error statuses at a; group "
+	       "destroyed\n");
+	teardown();
+	printf("4 passed, 0 failed\n");
+	return 0;
+}
