@@ -47,7 +47,9 @@ static const char usage_main[] =
 	"\n"
 	"Run 'idd-ctl COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 1 failure (no such process, permission denied,\n"
-	"telemetry not enabled, ...), 2 bad usage.\n";
+	"telemetry not enabled, ...), 2 bad usage. Errors go to stderr, one line\n"
+	"each; with --json, stdout carries JSON only (nothing when the command\n"
+	"fails as a whole).\n";
 
 static const char usage_list[] =
 	"Usage: idd-ctl list [--namespace NS | --all] [--json]\n"
