@@ -10,6 +10,11 @@
  *   WELCOMED    authenticated; welcome and the group's state sent; waiting
  *               for the joiner's windows and READY (deadline handshake_ms)
  *   ACTIVE      a member: the others were told
+ *   DEPARTING   it sent LEAVE: removed (its windows unmapped here), the
+ *               others told; the connection stays open until every other
+ *               member has answered LEFT_DONE (its windows are unmapped
+ *               there too), or LEFT_DONE_MS passed. Its leave returns
+ *               when we close: by then nobody copies into its memory.
  * Until ACTIVE a connection counts against its uid's cap of unauthenticated
  * connections (auth.h); a connection that never speaks only costs a timer.
  */
@@ -40,7 +45,13 @@ enum {
 	P_REFUSING,
 	P_WELCOMED,
 	P_ACTIVE,
+	P_DEPARTING,
 };
+
+/* How long a member that left waits, at most, for the others to confirm
+ * that they unmapped its windows; below the leaver's own patience
+ * (LEAVE_TIMEOUT_MS), so that its leave still ends with our close. */
+#define LEFT_DONE_MS (LEAVE_TIMEOUT_MS / 2)
 
 struct peer_hs {
 	struct auth_ctx actx;
@@ -48,6 +59,21 @@ struct peer_hs {
 	int refuse_code;
 	const char *refuse_why;
 };
+
+/* A member that left, waiting for LEFT_DONE from the connections in
+ * @owed (by slot: members, and other departing ones, which may still be
+ * copying until their own leave completes). Its slot is not given to a
+ * joiner meanwhile, so that slots name connections unambiguously. */
+struct departing {
+	struct departing *next;
+	struct group *g;
+	struct conn *c;
+	uint16_t slot;
+	uint8_t domain[WIRE_UUID_LEN];
+	uint64_t owed[WIRE_MAX_MEMBERS / 64];
+};
+
+static struct departing *departing_list; /* under ctl_lock */
 
 static void peer_msg(struct conn *c, const struct wire_msg *m, int fd);
 static void peer_close(struct conn *c);
@@ -171,11 +197,148 @@ const struct conn_ops creator_listen_ops = {
 	.on_accept = on_accept,
 };
 
+static struct departing *
+departing_of(const struct group *g, uint16_t slot)
+{
+	for (struct departing *d = departing_list; d != NULL; d = d->next)
+		if (d->g == g && d->slot == slot)
+			return d;
+	return NULL;
+}
+
+static bool
+owes(const struct departing *d, uint16_t slot)
+{
+	return (d->owed[slot / 64] >> (slot % 64)) & 1u;
+}
+
+static bool
+owed_none(const struct departing *d)
+{
+	for (unsigned int i = 0; i < WIRE_MAX_MEMBERS / 64; i++)
+		if (d->owed[i] != 0)
+			return false;
+	return true;
+}
+
+/* Let @d's leaver go once nobody owes it an answer and it owes nobody one
+ * (its process unmaps everything when its leave completes, so it must
+ * have answered first). */
+static void
+departing_maybe_close(struct departing *d)
+{
+	if (!owed_none(d))
+		return;
+	for (struct departing *o = departing_list; o != NULL; o = o->next)
+		if (o != d && o->g == d->g && owes(o, d->slot))
+			return;
+	conn_close(d->c); /* peer_close() frees @d */
+}
+
+/* @slot's connection answered for, or can no longer touch, every
+ * departed member's windows it was told about. */
+static void
+departing_settle(struct group *g, uint16_t slot, const uint8_t *domain, bool all)
+{
+	struct departing *d, *next;
+
+	for (d = departing_list; d != NULL; d = d->next) {
+		if (d->g != g || !owes(d, slot))
+			continue;
+		if (!all && memcmp(d->domain, domain, WIRE_UUID_LEN) != 0)
+			continue;
+		d->owed[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+	}
+	/* Closing one may let another go: look again from the start. */
+	for (d = departing_list; d != NULL; d = next) {
+		struct conn *c = d->c; /* lives until the end of the loop pass */
+
+		next = d->next;
+		if (d->g != g)
+			continue;
+		departing_maybe_close(d);
+		if (c->closing) /* @d is freed and the list changed */
+			next = departing_list;
+	}
+}
+
+static void
+departing_timeout(struct ctl_timer *t)
+{
+	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+	struct group *g = c->owner;
+
+	IDD_LOG(WARNING, "group %d: member pid %d let go without every member's confirmation "
+			 "that its windows are unmapped (%d ms)",
+		g != NULL ? g->group_id : -1, (int)c->peer_pid, LEFT_DONE_MS);
+	conn_close(c);
+}
+
+/* LEAVE: remove the member now (its windows unmapped here), tell everyone
+ * else, and keep its connection until they have all confirmed. */
+static void
+depart(struct group *g, struct member *me, struct conn *c)
+{
+	struct wire_msg m = {.type = WIRE_MEMBER_LEFT};
+	struct departing *d = calloc(1, sizeof(*d));
+
+	IDD_LOG(INFO, "group %d: member pid %d left", g->group_id, (int)c->peer_pid);
+	uncount(c);
+	me->conn = NULL; /* stays open: member_remove() must not close it */
+	m.u.left.slot = me->slot;
+	memcpy(m.u.left.domain, me->domain, WIRE_UUID_LEN);
+	member_remove(g, me, true);
+	if (d == NULL) {
+		/* Cannot wait for the others: let it go at once. */
+		creator_broadcast(g, &m, -1, NULL);
+		conn_close(c);
+		return;
+	}
+	d->g = g;
+	d->c = c;
+	d->slot = m.u.left.slot;
+	memcpy(d->domain, m.u.left.domain, WIRE_UUID_LEN);
+	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++) {
+		const struct member *x = g->m[i];
+
+		if (x != NULL && x->conn != NULL && !x->conn->closing && !x->conn->broken)
+			d->owed[i / 64] |= UINT64_C(1) << (i % 64);
+	}
+	creator_broadcast(g, &m, -1, NULL);
+	/* The other departing members may still be copying, too. */
+	for (struct departing *o = departing_list; o != NULL; o = o->next) {
+		if (o->g != g || o->c->closing || o->c->broken)
+			continue;
+		if (conn_send(o->c, &m, -1) == 0)
+			d->owed[o->slot / 64] |= UINT64_C(1) << (o->slot % 64);
+	}
+	d->next = departing_list;
+	departing_list = d;
+	c->state = P_DEPARTING;
+	ctl_timer_arm(&c->timer, LEFT_DONE_MS, departing_timeout);
+	departing_maybe_close(d);
+}
+
+/* The departing record of @c, unlinked; NULL if none. */
+static struct departing *
+departing_take(struct conn *c)
+{
+	for (struct departing **pp = &departing_list; *pp != NULL; pp = &(*pp)->next) {
+		struct departing *d = *pp;
+
+		if (d->c == c) {
+			*pp = d->next;
+			return d;
+		}
+	}
+	return NULL;
+}
+
 static int
 free_slot(struct group *g)
 {
 	for (int i = 1; i < WIRE_MAX_MEMBERS; i++)
-		if (g->m[i] == NULL)
+		if (g->m[i] == NULL && departing_of(g, (uint16_t)i) == NULL)
 			return i;
 	return -1;
 }
@@ -339,6 +502,15 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 		return;
 	case P_REFUSING:
 		return; /* it will hear the refusal; nothing it says matters */
+	case P_DEPARTING:
+		/* It may still answer for the others that left. */
+		if (m->type == WIRE_LEFT_DONE) {
+			departing_settle(g, c->slot, m->u.left.domain, false);
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+		return;
 	case P_WELCOMED:
 	case P_ACTIVE:
 		me = g->m[c->slot];
@@ -380,9 +552,7 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 		}
 		switch (m->type) {
 		case WIRE_LEAVE:
-			IDD_LOG(INFO, "group %d: member pid %d left", g->group_id,
-				(int)c->peer_pid);
-			conn_close(c);
+			depart(g, me, c);
 			return;
 		case WIRE_DIR_PUBLISH:
 		case WIRE_DIR_UNPUBLISH:
@@ -397,6 +567,10 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 	default:
 		break;
 	}
+	if (m->type == WIRE_LEFT_DONE && (c->state == P_WELCOMED || c->state == P_ACTIVE)) {
+		departing_settle(g, c->slot, m->u.left.domain, false);
+		return;
+	}
 	if (fd >= 0)
 		close(fd);
 	protocol_error(c, m);
@@ -410,6 +584,16 @@ peer_close(struct conn *c)
 	struct wire_msg m = {.type = WIRE_MEMBER_LEFT};
 
 	uncount(c);
+	if (c->state == P_DEPARTING) {
+		/* Gone (all answered, timed out, or it hung up): nothing of its
+		 * process copies any more. */
+		struct departing *d = departing_take(c);
+
+		if (d != NULL && g != NULL)
+			departing_settle(g, d->slot, NULL, true);
+		free(d);
+		return;
+	}
 	if (g == NULL)
 		return;
 	if (c->state == P_REFUSING) {
@@ -439,6 +623,8 @@ peer_close(struct conn *c)
 		/* Nobody knew it yet. */
 		member_remove(g, me, false);
 	}
+	/* It owes no answer any more: its process is gone or leaving. */
+	departing_settle(g, c->slot, NULL, true);
 }
 
 void

@@ -244,14 +244,24 @@ on_member_joined(struct group *g, const struct wire_member *wm)
 		group_post_event(g, m->domain, IDD_DMA_GROUP_EV_MEMBER_JOINED);
 }
 
+/* A member is gone. Its windows are unmapped here before member_remove()
+ * returns (after a grace period: no engine of ours touches them any more);
+ * then we say so, and the creator lets a member that left go only once
+ * every other member has: leave is a fence for everyone's copies, not
+ * only the creator's. Answered in every state, leaving included (our
+ * engine may still be copying until our own leave completes). */
 static void
 on_member_left(struct group *g, const struct wire_left *l)
 {
 	struct member *m = g->m[l->slot];
+	struct wire_msg done = {.type = WIRE_LEFT_DONE};
 
 	if (m == NULL || m->is_self || memcmp(m->domain, l->domain, WIRE_UUID_LEN) != 0)
 		return;
 	member_remove(g, m, g->state == G_ACTIVE);
+	done.u.left = *l;
+	if (g->link != NULL)
+		conn_send(g->link, &done, -1);
 }
 
 static void
@@ -284,9 +294,12 @@ link_msg(struct conn *c, const struct wire_msg *m, int fd)
 	struct wire_msg out;
 
 	if (g == NULL || g->state == G_LEAVING) {
-		/* Leaving: nothing the group says matters to us any more. */
+		/* Leaving: nothing the group says matters to us any more,
+		 * except that a departed member's windows must go now. */
 		if (fd >= 0)
 			close(fd);
+		if (g != NULL && m->type == WIRE_MEMBER_LEFT)
+			on_member_left(g, &m->u.left);
 		return;
 	}
 	if (m->type == WIRE_REFUSE &&

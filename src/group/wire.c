@@ -48,6 +48,7 @@ static const char *const type_names[WIRE_TYPE_MAX] = {
 	[WIRE_DIR_ENTRY] = "dir-entry",
 	[WIRE_DIR_REMOVE] = "dir-remove",
 	[WIRE_KEEPALIVE] = "keepalive",
+	[WIRE_LEFT_DONE] = "left-done",
 };
 
 const char *
@@ -254,6 +255,7 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 		put_member(&c, &m->u.member);
 		break;
 	case WIRE_MEMBER_LEFT:
+	case WIRE_LEFT_DONE:
 		if (m->u.left.slot == 0 || m->u.left.slot >= WIRE_MAX_MEMBERS)
 			return -EINVAL;
 		put_u16(&c, m->u.left.slot);
@@ -511,6 +513,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m, const char **why
 			REFUSE("member-joined: bad slot");
 		break;
 	case WIRE_MEMBER_LEFT:
+	case WIRE_LEFT_DONE:
 		if (body_len != LEFT_LEN)
 			REFUSE("member-left: bad length");
 		m->u.left.slot = get_u16(&c, &bad);

@@ -77,6 +77,9 @@ enum wire_type {
 	WIRE_DIR_REMOVE,     /* creator -> members: a name disappeared */
 	WIRE_KEEPALIVE,      /* either way, ignored: reserved for transports
 			      * without close detection (TCP) */
+	WIRE_LEFT_DONE,      /* joiner -> creator: after MEMBER_LEFT, the member's
+			      * windows are unmapped here (the creator lets a
+			      * leaver go once everyone has said so) */
 	WIRE_TYPE_MAX,
 };
 
@@ -143,7 +146,7 @@ struct wire_msg {
 		struct wire_welcome welcome;
 		int32_t refuse_code;   /* 1..WIRE_CODE_MAX-1 */
 		struct wire_member member;  /* MEMBER_JOINED */
-		struct wire_left left;      /* MEMBER_LEFT */
+		struct wire_left left;      /* MEMBER_LEFT, LEFT_DONE */
 		struct wire_window window;  /* WINDOW_ADD */
 		struct wire_window_remove window_remove;
 		struct wire_dir dir;        /* DIR_* */

@@ -642,6 +642,38 @@ cmd_lookcopy(const struct args *a, char *out, size_t cap)
 	return 0;
 }
 
+/* flood V SRC DST LEN N: N copies in one burst, submitted, not waited for
+ * (collect them with collectn). -> N */
+static int
+cmd_flood(const struct args *a, char *out, size_t cap)
+{
+	uint16_t v = (uint16_t)num(a, 1);
+	unsigned int n = (unsigned int)num(a, 5);
+
+	for (unsigned int i = 0; i < n; i++) {
+		int r = idd_dma_copy(me.dev, v, num(a, 2), num(a, 3), (uint32_t)num(a, 4), 0);
+
+		if (r < 0)
+			return r;
+	}
+	idd_dma_submit(me.dev, v);
+	snprintf(out, cap, " %u", n);
+	return 0;
+}
+
+/* collectn V N: collect N completions -> OK ERRORS FIRST_ERROR_STATUS */
+static int
+cmd_collectn(const struct args *a, char *out, size_t cap)
+{
+	unsigned int n = (unsigned int)num(a, 2), ok = 0, err = 0;
+	int first = -1;
+
+	if (collect((uint16_t)num(a, 1), n, NULL, &ok, &err, &first) != n)
+		return -ETIMEDOUT;
+	snprintf(out, cap, " %u %u %d", ok, err, first);
+	return 0;
+}
+
 /* dumpcheck NEEDLE...: does idd_dma_dump() print this text? (Underscores
  * in the needle stand for spaces.) */
 static int
@@ -733,6 +765,10 @@ run(struct args *a, char *vals, size_t cap)
 								 a->tok[2]);
 	if (strcmp(c, "lookcopy") == 0)
 		return cmd_lookcopy(a, vals, cap);
+	if (strcmp(c, "flood") == 0)
+		return cmd_flood(a, vals, cap);
+	if (strcmp(c, "collectn") == 0)
+		return cmd_collectn(a, vals, cap);
 	if (strcmp(c, "regwin") == 0)
 		return cmd_regwin(a, vals, cap);
 	if (strcmp(c, "fill") == 0) {

@@ -48,6 +48,10 @@
  *                                 OK_AFTER_LEFT STATS_SUB STATS_COMP STATS_ERR
  *   seq V N (SRC DST LEN FLAGS)*N  one burst, each copy with its flags
  *                              -> STATUS*N
+ *   flood V SRC DST LEN N      N copies in one burst, submitted, not
+ *                              collected -> N
+ *   collectn V N               collect N completions
+ *                              -> OK ERRORS FIRST_ERROR_STATUS
  *   floodleave V SRC DST LEN N GID  N copies in one burst, leave at once,
  *                              then collect -> OK ERRORS LEAVE_RET
  *   publish GID NAME ADDR LEN | unpublish GID NAME   the group's directory

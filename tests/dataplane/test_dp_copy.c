@@ -15,7 +15,9 @@
  *   fences:     a failure in a burst, NOT_ATTEMPTED after a fence, the
  *               channel carries on
  *   departure:  leave is a fence: copies in flight complete exactly once,
- *               none touches the departed window after leave returned
+ *               none touches the departed window after leave returned,
+ *               whoever made them (creator or another joiner); destroy
+ *               too
  *   handlers:   refused at setup when not present; released on re-setup
  *   stats, dump
  */
@@ -464,6 +466,115 @@ test_leave_is_a_fence(void **state)
 	assert_int_equal(dp_exit(&p), 0);
 }
 
+/* Leave is a fence for every member, not only for the leaver and the
+ * creator: P (the creator) and B (another joiner, a third party to the
+ * creator's bookkeeping) both flood copies into A's window; A leaves
+ * meanwhile. Once A's leave has returned, nothing of either may land in
+ * A's memory any more, and each copier accounts for every copy once. */
+static void
+test_leave_fences_every_member(void **state)
+{
+	unsigned long long aw, pl, bl, hb_a, hb_b;
+	const unsigned int n = 600;
+	struct trio t;
+
+	(void)state;
+	trio_up(&t, NB_V);
+	DP_OK(&t.a, "alloc %llu 3", 2 * MIB);
+	aw = t.a.val[0];
+	DP_OK(&t.p, "alloc %llu 0", MIB);
+	pl = t.p.val[0];
+	DP_OK(&t.p, "fill %llu %llu 61", pl, MIB);
+	DP_OK(&t.b, "alloc %llu 0", MIB);
+	bl = t.b.val[0];
+	DP_OK(&t.b, "fill %llu %llu 62", bl, MIB);
+	trio_join(&t, NB_V);
+	DP_OK(&t.b, "handler %llu %s", t.gid, dp_hex(2));
+	hb_a = t.b.val[0];
+	DP_OK(&t.b, "handler %llu %s", t.gid, dp_hex(3));
+	hb_b = t.b.val[0];
+	DP_OK(&t.b, "vsetup 0 %d %llu %llu", DP_INTER, hb_b, hb_a);
+	DP_OK(&t.b, "vsetup 1 0 0 0");
+	DP_OK(&t.b, "start");
+	/* A joined before B: B has A's window since its join. */
+	DP_OK(&t.p, "flood %d %llu %llu %llu %u", V_L2R, pl, aw, MIB, n);
+	DP_OK(&t.b, "flood 0 %llu %llu %llu %u", bl, aw + MIB, MIB, n);
+	DP_OK(&t.a, "leave %llu", t.gid);
+	/* After leave returned: A's memory is A's alone. */
+	DP_OK(&t.a, "set %llu %llu 0", aw, 2 * MIB);
+	usleep(200 * 1000);
+	DP_OK(&t.a, "checkbyte %llu %llu 0", aw, 2 * MIB);
+	DP_OK(&t.p, "collectn %d %u", V_L2R, n);
+	assert_int_equal(t.p.val[0] + t.p.val[1], n);
+	DP_OK(&t.b, "collectn 0 %u", n);
+	assert_int_equal(t.b.val[0] + t.b.val[1], n);
+	print_message("A left while P and B copied %u x 1 MiB each into it (%s engine): P %llu "
+		      "done before, B %llu\n", n, engine, (unsigned long long)t.p.val[0],
+		      (unsigned long long)t.b.val[0]);
+	DP_OK(&t.p, "stats %d", V_L2R);
+	assert_int_equal(t.p.val[0], n);
+	assert_int_equal(t.p.val[1], n);
+	DP_OK(&t.b, "stats 0");
+	assert_int_equal(t.b.val[0], n);
+	assert_int_equal(t.b.val[1], n);
+	DP_OK(&t.b, "leave %llu", t.gid);
+	DP_OK(&t.p, "waitev %d %s 2000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(2));
+	DP_OK(&t.p, "waitev %d %s 2000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(3));
+	DP_OK(&t.p, "destroy %llu", t.gid);
+	assert_int_equal(dp_exit(&t.a), 0);
+	assert_int_equal(dp_exit(&t.b), 0);
+	assert_int_equal(dp_exit(&t.p), 0);
+}
+
+/* Destroy is a fence too. A closes its device, which leaves without
+ * waiting for anyone, while the creator floods copies into A's window;
+ * the creator destroys the group once it has heard A leave. When destroy
+ * has returned, nothing lands in A's memory any more, and every copy was
+ * reported once. */
+static void
+test_destroy_is_a_fence(void **state)
+{
+	struct dp_proc p, a;
+	unsigned long long gid, aw, pl, hp, ha;
+	const unsigned int n = 600;
+
+	(void)state;
+	dp_new_ns();
+	dp_self_init(&p);
+	dp_spawn(&a);
+	DP_OK(&p, "dev %s 1", engine);
+	DP_OK(&a, "dev %s 1", engine);
+	DP_OK(&a, "alloc %llu 3", MIB);
+	aw = a.val[0];
+	DP_OK(&p, "alloc %llu 0", MIB);
+	pl = p.val[0];
+	DP_OK(&p, "fill %llu %llu 63", pl, MIB);
+	DP_OK(&p, "create %s %s", dp_hex(1), dp_hex(67));
+	gid = p.val[0];
+	DP_OK(&a, "join %llu %s %s", gid, dp_hex(2), dp_hex(67));
+	DP_OK(&p, "handler %llu %s", gid, dp_hex(1));
+	hp = p.val[0];
+	DP_OK(&p, "handler %llu %s", gid, dp_hex(2));
+	ha = p.val[0];
+	DP_OK(&p, "vsetup 0 %d %llu %llu", DP_INTER, hp, ha);
+	DP_OK(&p, "start");
+	DP_OK(&p, "waitwrite 0 %llu 5000", aw);
+	DP_OK(&p, "flood 0 %llu %llu %llu %u", pl, aw, MIB, n);
+	DP_OK(&a, "close");
+	DP_OK(&p, "waitev %d %s 5000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(2));
+	DP_OK(&p, "destroy %llu", gid);
+	DP_OK(&a, "set %llu %llu 0", aw, MIB);
+	usleep(200 * 1000);
+	DP_OK(&a, "checkbyte %llu %llu 0", aw, MIB);
+	DP_OK(&p, "collectn 0 %u", n);
+	assert_int_equal(p.val[0] + p.val[1], n);
+	DP_OK(&p, "stats 0");
+	assert_int_equal(p.val[0], n + 1);
+	assert_int_equal(p.val[1], n + 1);
+	assert_int_equal(dp_exit(&a), 0);
+	assert_int_equal(dp_exit(&p), 0);
+}
+
 /* Handlers at setup: present members only, of this device's groups; a
  * re-setup gives the old handler back (the departed member's handler then
  * stops being held). Dump names domains and handlers. */
@@ -522,6 +633,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_fences),
 		cmocka_unit_test(test_leave_is_a_fence),
+		cmocka_unit_test(test_leave_fences_every_member),
+		cmocka_unit_test(test_destroy_is_a_fence),
 		cmocka_unit_test(test_handlers_and_dump),
 	};
 	char name[64];

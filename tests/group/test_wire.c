@@ -66,6 +66,7 @@ sample(enum wire_type t)
 		fill(m.u.member.domain, WIRE_UUID_LEN, 6);
 		break;
 	case WIRE_MEMBER_LEFT:
+	case WIRE_LEFT_DONE:
 		m.u.left.slot = 127;
 		fill(m.u.left.domain, WIRE_UUID_LEN, 8);
 		break;
@@ -245,6 +246,8 @@ field_checks(void **state)
 	/* member-left: slot 0 or out of range */
 	expect_refused(WIRE_MEMBER_LEFT, 0, 0);
 	expect_refused(WIRE_MEMBER_LEFT, 0, 128);
+	expect_refused(WIRE_LEFT_DONE, 0, 0);
+	expect_refused(WIRE_LEFT_DONE, 0, 128);
 	/* window-add: slot, padding, perms 0, unknown perm bit, len 0,
 	 * base + len overflowing */
 	expect_refused(WIRE_WINDOW_ADD, 0, 128);
