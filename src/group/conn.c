@@ -123,6 +123,7 @@ out_free_all(struct conn *c)
 	}
 	c->out_tail = NULL;
 	c->out_count = 0;
+	c->out_fds = 0;
 	c->out_bytes = 0;
 }
 
@@ -215,8 +216,10 @@ flush(struct conn *c)
 			c->out_tail = NULL;
 		c->out_count--;
 		c->out_bytes -= o->len;
-		if (o->fd >= 0)
+		if (o->fd >= 0) {
 			close(o->fd);
+			c->out_fds--;
+		}
 		free(o);
 	}
 	set_epollout(c, false);
@@ -261,6 +264,16 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		c->broken = true;
 		return -ECONNRESET;
 	}
+	/* Each queued fd is one more open file here (and keeps its memory
+	 * alive): a peer that does not read while windows come and go must
+	 * not make us run out of fds. */
+	if (fd >= 0 && c->ops->fd_budget != NULL && c->out_fds >= c->ops->fd_budget(c)) {
+		IDD_LOG(ERR, "group: peer pid %d uid %u dropped: it stopped reading "
+			     "(%u window fds queued)",
+			(int)c->peer_pid, (unsigned int)c->peer_uid, c->out_fds);
+		c->broken = true;
+		return -ECONNRESET;
+	}
 	o = malloc(sizeof(*o) + (size_t)len);
 	if (o == NULL) {
 		c->broken = true;
@@ -288,6 +301,7 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		c->out_head = o;
 	c->out_tail = o;
 	c->out_count++;
+	c->out_fds += o->fd >= 0;
 	c->out_bytes += o->len;
 	set_epollout(c, true);
 	return 0;

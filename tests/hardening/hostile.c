@@ -26,6 +26,7 @@
  * peers that connect and never speak (or stop half-way), and a member that
  * stops reading while the creator broadcasts.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -60,6 +61,9 @@
 #define COPY_LEN 4096u
 #define GOOD_JOIN_BOUND_US (10u * 1000 * 1000) /* liveness, not performance */
 #define FAKE_BASE 0x7e5500000000ull            /* a hostile window's address */
+/* fds a non-reading member may make the creator hold (its queue's), with
+ * some room for the test's own. */
+#define HOSTILE_MAX_PINNED_FDS 300
 
 enum { D_CREATOR = 1, D_GOOD, D_GOOD2, D_HOSTILE };
 
@@ -776,6 +780,73 @@ silent_peers(void **state)
 	good_copies(2);
 }
 
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+/* A member that stops reading while another member's windows come and go:
+ * every window the creator relays to it waits in its queue with a dup of
+ * the window's fd. Those must stay few: a peer must not be able to make the
+ * creator run out of fds (and pin that much memory) by not reading. */
+static void
+stops_reading_windows(void **state)
+{
+	unsigned int mark = log_mark();
+	uint16_t slot_x, slot_y;
+	int x, y, base, peak, members = 4, i;
+
+	(void)state;
+	x = raw_member(D_HOSTILE + 50, true, 4096, NULL, NULL, &slot_x);
+	y = raw_member(D_HOSTILE + 51, true, 0, NULL, NULL, &slot_y);
+	DP_OK(&A, "waitmembers %d 4 5000", gid);
+	base = peak = count_fds();
+	for (i = 0; i < 12000 && members == 4; i++) {
+		struct wire_msg m = {.type = WIRE_WINDOW_REMOVE};
+		int wfd = make_memfd(4096, true);
+
+		send_window(y, slot_y, FAKE_BASE, 4096, wfd);
+		close(wfd);
+		m.u.window_remove.owner_slot = slot_y;
+		m.u.window_remove.base = FAKE_BASE;
+		raw_send(y, &m, -1);
+		if (i % 64 == 0) {
+			int n = count_fds();
+
+			peak = n > peak ? n : peak;
+			members = idd_dma_access_pair_group_members((int16_t)c_dev, (int16_t)gid,
+								    NULL, 0);
+		}
+	}
+	fprintf(stderr, "non-reader: dropped after %d windows; creator fds %d, at most %d\n", i,
+		base, peak);
+	assert_int_equal(members, 3);
+	assert_true(peak - base <= HOSTILE_MAX_PINNED_FDS);
+	log_expect(mark, our_pid(), "dropped: it stopped reading", 2000);
+	DP_OK(&A, "waitev %d %s 5000", (int)IDD_DMA_GROUP_EVENT_MEMBER_LEFT,
+	      dp_hex(D_HOSTILE + 50));
+	expect_closed(x, 10000);
+	/* y, which did nothing wrong, stays; it leaves properly. */
+	{
+		struct wire_msg m = {.type = WIRE_LEAVE};
+
+		raw_send(y, &m, -1);
+		expect_closed(y, 10000);
+	}
+	DP_OK(&A, "waitev %d %s 5000", (int)IDD_DMA_GROUP_EVENT_MEMBER_LEFT,
+	      dp_hex(D_HOSTILE + 51));
+	good_copies(2);
+}
+
 /* ---- the join storm: another process ---- */
 
 /* storm GID N MS CONTINUOUS: N connections at once, each answering its
@@ -970,6 +1041,40 @@ stops_reading(void **state)
 	good_copies(2);
 }
 
+/* The fd budget of a member's queue grows with the group's windows: a
+ * joiner whose snapshot holds many more window fds than the socket buffer
+ * takes is welcome (it reads; it just cannot read in the same instant). */
+static void
+big_snapshot(void **state)
+{
+	enum { NWIN = 600 };
+	unsigned int mark;
+
+	(void)state;
+	for (int i = 0; i < NWIN; i++)
+		DP_OK(&A, "regwin 1 0 3");
+	/* The creator has them all (it relays them). */
+	for (int tries = 0; tries < 500; tries++) {
+		if (count_fds() >= NWIN)
+			break;
+		usleep(10000);
+	}
+	assert_true(count_fds() >= NWIN);
+	mark = log_mark();
+	good_join(D_GOOD2);
+	good_copies(2);
+	{
+		/* Nobody was dropped for not reading. */
+		unsigned int n = 0;
+
+		pthread_mutex_lock(&log_lock);
+		for (unsigned int i = mark; i < log_n; i++)
+			n += strstr(log_lines[i], "stopped reading") != NULL;
+		pthread_mutex_unlock(&log_lock);
+		assert_int_equal(n, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -980,8 +1085,10 @@ main(int argc, char **argv)
 		cmocka_unit_test(shrink_window),
 		cmocka_unit_test(silent_peers),
 		cmocka_unit_test(stops_reading),
+		cmocka_unit_test(stops_reading_windows),
 		cmocka_unit_test(join_storm),
 		cmocka_unit_test(join_burst_over_cap),
+		cmocka_unit_test(big_snapshot),
 	};
 	ssize_t n;
 	int ret;
