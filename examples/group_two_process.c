@@ -176,7 +176,7 @@ struct tally {
 /* Move @total bytes from @src to @dst on @vchan in copies of CHUNK_LEN
  * (cycling through BUF_LEN bytes of both), BURST copies per submit.
  * Returns 0 when every copy completed successfully, else -1 with the
- * reason on stderr. */
+ * reason on stderr (a failed status, or WAIT_MS without any completion). */
 static int
 move(int16_t dev_id, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint64_t total,
      struct tally *t)
@@ -217,8 +217,10 @@ move(int16_t dev_id, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint64_t to
 			}
 		}
 		done += n;
-		if (n == 0 && now() > deadline) {
-			fprintf(stderr, "%s: vchan %u: copies not done within %d ms\n", role, vchan,
+		if (n > 0) {
+			deadline = now() + WAIT_MS / 1000.0;
+		} else if (now() > deadline) {
+			fprintf(stderr, "%s: vchan %u: no copy completed for %d ms\n", role, vchan,
 				WAIT_MS);
 			return -1;
 		}
