@@ -180,10 +180,13 @@ fab_member_gone(struct fab_dev *fd, struct fab_group *g, struct fab_peer *p,
 
 	m.u.left.slot = p->slot;
 	memcpy(m.u.left.domain, p->domain, WIRE_UUID_LEN);
-	for (struct fab_conn *c = fd->conns; c != NULL; c = c->next)
-		if (c->group_id == g->id && c->state == FAB_C_MEMBER && c->peer != p &&
-		    fab_send(c->fd, &m) != 0)
+	for (struct fab_conn *c = fd->conns; c != NULL; c = c->next) {
+		if (c->group_id != g->id || c->peer == p || !c->known[p->slot])
+			continue;
+		c->known[p->slot] = false;
+		if (fab_send(c->fd, &m) != 0)
 			c->dead = true;
+	}
 }
 
 void
@@ -338,10 +341,11 @@ fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 		for (unsigned int s = 0; s < WIRE_MAX_MEMBERS; s++) {
 			struct fab_peer *p = g->m[s];
 
-			if (p == NULL || (!p->self && !p->av_valid))
+			if (p == NULL || (!p->self && !p->active))
 				continue;
 			fab_member_record(p, &out.u.welcome.members[out.u.welcome.nb_members++],
 					  s == 0);
+			c->known[s] = true;
 		}
 		c->state = FAB_C_INTRO;
 		return fab_send(c->fd, &out) == 0 ? 0 : -1;
@@ -369,7 +373,7 @@ fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 		for (unsigned int s = 1; s < WIRE_MAX_MEMBERS; s++) {
 			struct fab_peer *p = g->m[s];
 
-			if (p == NULL || p == c->peer || !p->av_valid)
+			if (p == NULL || p == c->peer || !c->known[s])
 				continue;
 			for (unsigned int i = 0; i < p->nb_win; i++) {
 				memset(&out, 0, sizeof(out));
@@ -388,16 +392,24 @@ fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 		if (fab_send(c->fd, &out) != 0)
 			return -1;
 		c->state = FAB_C_MEMBER;
+		c->peer->active = true;
+		/* Members hear of the newcomer with its windows; joiners still
+		 * in their handshake hear of it now and get its windows (the
+		 * current table) at their READY. */
 		for (struct fab_conn *o = fd->conns; o != NULL; o = o->next) {
-			if (o == c || o->group_id != g->id || o->state != FAB_C_MEMBER)
+			if (o == c || o->group_id != g->id ||
+			    (o->state != FAB_C_MEMBER && o->state != FAB_C_INTRO))
 				continue;
 			memset(&out, 0, sizeof(out));
 			out.type = WIRE_MEMBER_JOINED;
 			fab_member_record(c->peer, &out.u.member, false);
+			o->known[c->peer->slot] = true;
 			if (fab_send(o->fd, &out) != 0) {
 				o->dead = true;
 				continue;
 			}
+			if (o->state != FAB_C_MEMBER)
+				continue;
 			for (unsigned int i = 0; i < c->peer->nb_win; i++) {
 				memset(&out, 0, sizeof(out));
 				out.type = WIRE_WINDOW_ADD;

@@ -99,6 +99,7 @@ struct fab_peer {
 	uint16_t slot;
 	uint16_t handler;
 	bool self;               /* our own domain in that group */
+	bool active;             /* creator: finished its join (READY) */
 	_Atomic bool gone;
 	bool av_valid;
 	fi_addr_t fi_addr;

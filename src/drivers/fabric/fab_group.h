@@ -42,6 +42,9 @@ struct fab_conn {
 	uint8_t nonce_j[WIRE_NONCE_LEN];
 	uint64_t last_rx_ms;
 	bool dead;
+	/* Creator: the members this joiner has been told about (WELCOME or
+	 * MEMBER_JOINED); only those have windows and departures sent to it. */
+	bool known[WIRE_MAX_MEMBERS];
 	uint32_t rx_len;
 	uint8_t rx[WIRE_MAX_MSG];
 };
