@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Window limits (IDD_MEM_MAX_WINDOWS): the windows of one process, and the
+ * windows a group's creator accepts from one peer. Each at the limit
+ * (every window works) and one past it (refused with one line that names
+ * the limit; the process goes on, and gives every fd back).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <idd/idd_mem.h>
+
+#include "group/group.h"
+#include "harness.h"
+#include "lim_util.h"
+#include "mem/heap.h"
+#include "mem/window_table.h"
+
+static unsigned char tok[16];
+
+/* Windows of this process, private heap segments included. */
+static unsigned int
+own_windows(void)
+{
+	return mem_wt_count(mem_local_table());
+}
+
+static void
+windows_per_process(void **state)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned int have, room;
+	uint8_t *small, *map;
+	int fd;
+
+	(void)state;
+	/* A heap segment with room, so that small blocks still come when the
+	 * table is full. */
+	small = idd_mem_alloc(64, IDD_MEM_PEER_RW);
+	assert_non_null(small);
+	have = own_windows();
+	assert_true(have >= 1 && have < IDD_MEM_MAX_WINDOWS);
+	room = IDD_MEM_MAX_WINDOWS - have;
+
+	/* One memfd, each page registered as a window of its own. */
+	fd = lim_memfd(room + 1, 0);
+	map = mmap(NULL, (room + 1) * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	for (unsigned int i = 0; i < room; i++)
+		assert_int_equal(idd_mem_register(map + i * pg, pg, fd, i * pg, IDD_MEM_PEER_RW), 0);
+	assert_int_equal(own_windows(), IDD_MEM_MAX_WINDOWS);
+	/* Every one of them is a window, the last one too. */
+	{
+		struct idd_mem_window_info info;
+
+		assert_int_equal(idd_mem_window_get(map + (room - 1) * pg, &info), 0);
+		assert_ptr_equal(info.base, map + (room - 1) * pg);
+		assert_int_equal(info.len, pg);
+	}
+
+	/* One past: a registration, and an allocation that needs a segment. */
+	lim_log_reset();
+	assert_int_equal(idd_mem_register(map + room * pg, pg, fd, room * pg, IDD_MEM_PEER_RW),
+			 -ENOSPC);
+	assert_int_equal(lim_log_count("refused: the process has 1024 windows "
+				       "(IDD_MEM_MAX_WINDOWS)"), 1);
+	errno = 0;
+	assert_null(idd_mem_alloc((size_t)16 << 20, IDD_MEM_PEER_RW));
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(lim_log_count("large-block segment of 16777216 bytes refused: the "
+				       "process has 1024 windows"), 1);
+	assert_int_equal(own_windows(), IDD_MEM_MAX_WINDOWS);
+
+	/* Nothing broke: existing segments still serve, and a window given
+	 * back makes room for one. */
+	{
+		uint8_t *b = idd_mem_alloc(128, IDD_MEM_PEER_RW);
+
+		assert_non_null(b);
+		memset(b, 0xab, 128);
+		idd_mem_free(b);
+	}
+	assert_int_equal(idd_mem_unregister(map), 0);
+	assert_int_equal(idd_mem_register(map + room * pg, pg, fd, room * pg, IDD_MEM_PEER_RW), 0);
+	assert_int_equal(own_windows(), IDD_MEM_MAX_WINDOWS);
+
+	for (unsigned int i = 1; i <= room; i++)
+		assert_int_equal(idd_mem_unregister(map + i * pg), 0);
+	assert_int_equal(own_windows(), have);
+	munmap(map, (room + 1) * pg);
+	close(fd);
+	idd_mem_free(small);
+}
+
+/*
+ * A peer (a joiner speaking the protocol by hand) offers the creator
+ * IDD_MEM_MAX_WINDOWS windows: all are mapped, and readable through the
+ * peer's handler. One more: refused, the peer is dropped, its 1024 fds go
+ * back, and the group goes on.
+ */
+static void
+windows_from_a_peer(void **state)
+{
+	const uint64_t base = 0x500000000000ull, tag = 0x1d0000000000ull;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char d0[16], dgood[16];
+	struct raw_peer p;
+	struct wire_msg m;
+	unsigned int fds0;
+	int16_t gid = -1;
+	uint64_t v = 0;
+	int fd;
+
+	(void)state;
+	test_uuid(1, d0);
+	test_uuid(3, dgood);
+	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
+	fd = lim_memfd(IDD_MEM_MAX_WINDOWS + 1, tag);
+	fds0 = lim_fd_count();
+
+	/* A member first (the handshake has a deadline), then its windows. */
+	raw_join(&p, gid, tok, 2);
+	raw_ready(&p);
+	assert_int_equal(wait_members(0, gid, 2, 5000), 2);
+	for (unsigned int i = 0; i < IDD_MEM_MAX_WINDOWS; i++) {
+		raw_window_msg(&p, &m, base, i);
+		assert_int_equal(raw_send(&p, &m, fd), 0);
+	}
+	/* The creator maps each one: last (in order, so all came), first,
+	 * one between. */
+	assert_int_equal(peek_wait(0, gid, p.domain, base + (IDD_MEM_MAX_WINDOWS - 1) * pg, 0, &v,
+				   30000), 0);
+	assert_int_equal(peek_u64(0, gid, p.domain, base, &v), 0);
+	assert_int_equal(v, tag);
+	assert_int_equal(peek_u64(0, gid, p.domain, base + 517 * pg, &v), 0);
+	assert_int_equal(v, tag + 517);
+	assert_int_equal(peek_u64(0, gid, p.domain, base + (IDD_MEM_MAX_WINDOWS - 1) * pg, &v), 0);
+	assert_int_equal(v, tag + IDD_MEM_MAX_WINDOWS - 1);
+	/* It keeps one fd per window, to relay them to later joiners. */
+	assert_true(lim_fd_count() >= fds0 + IDD_MEM_MAX_WINDOWS);
+
+	lim_log_reset();
+	raw_window_msg(&p, &m, base, IDD_MEM_MAX_WINDOWS);
+	assert_int_equal(raw_send(&p, &m, fd), 0);
+	assert_true(raw_closed(&p, 5000));
+	raw_close(&p);
+	assert_int_equal(lim_log_count("the peer offers 1024 windows already "
+				       "(IDD_MEM_MAX_WINDOWS)"), 1);
+	assert_int_equal(lim_log_count("member dropped"), 1);
+	assert_int_equal(wait_members(0, gid, 1, 5000), 1);
+	/* Its windows are gone from the creator, and so are their fds. */
+	assert_int_equal(peek_wait(0, gid, p.domain, base, -ENOENT, &v, 5000), -ENOENT);
+	for (int i = 0; i < 500 && lim_fd_count() > fds0; i++)
+		usleep(10000);
+	assert_int_equal(lim_fd_count(), fds0);
+
+	/* The group goes on. */
+	assert_int_equal(group_join(1, dgood, tok, gid, NULL), 0);
+	assert_int_equal(wait_members(0, gid, 2, 5000), 2);
+	assert_int_equal(group_leave(1, gid), 0);
+	assert_int_equal(group_destroy(0, gid), 0);
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(windows_per_process),
+		cmocka_unit_test(windows_from_a_peer),
+	};
+	int ret = harness_main(argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	/* 1024 windows kept by the creator, plus ours. */
+	if (!lim_nofile_at_least(3 * IDD_MEM_MAX_WINDOWS)) {
+		fprintf(stderr, "RLIMIT_NOFILE hard limit below %d: skipped\n",
+			3 * IDD_MEM_MAX_WINDOWS);
+		return 77;
+	}
+	memset(tok, 0x5c, sizeof(tok));
+	lim_log_capture();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
