@@ -156,7 +156,9 @@ perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t 
 		t1 = perf_now();
 		if (total != before)
 			progress_at = t1;
-		if (t1 >= deadline)
+		/* Past the deadline with nothing completed (a thread engine
+		 * publishes its completions in batches): wait for some. */
+		if (t1 >= deadline && total != 0)
 			break;
 		if (perf_stop_signal)
 			return -EINTR;

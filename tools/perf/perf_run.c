@@ -392,14 +392,18 @@ pick_cpus(int *first, int *second)
 }
 
 /* The private runtime directory of our groups. */
-static char run_dir[64];
+static char run_dir[256];
 
 static int
 make_run_dir(void)
 {
 	char ns[40];
 
-	snprintf(run_dir, sizeof(run_dir), "/tmp/idd-perf-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp != '/' || strlen(tmp) > sizeof(run_dir) - 24)
+		tmp = "/tmp";
+	snprintf(run_dir, sizeof(run_dir), "%s/idd-perf-XXXXXX", tmp);
 	if (mkdtemp(run_dir) == NULL) {
 		fprintf(stderr, "idd-perf: mkdtemp: %s\n", strerror(errno));
 		run_dir[0] = '\0';
