@@ -198,9 +198,10 @@ def check_show(tool, env, creator, joiner_pid):
 
 
 def check_watch(tool, env, creator):
-    r = ctl(tool, env, "watch", str(creator), "--interval", "0.5", "--count", "2")
+    # The default: a refresh every second.
+    r = ctl(tool, env, "watch", str(creator), "--count", "2")
     check(r.returncode == 0, "watch failed")
-    blocks = r.stdout.split("idd-ctl watch: every 0.5 s")
+    blocks = r.stdout.split("idd-ctl watch: every 1.0 s")
     check(len(blocks) == 3, "watch: want two refreshes")
     check("rates from the next refresh" in blocks[1], "watch: first refresh has no rates")
     check("rates from the next refresh" not in blocks[2], "watch: second refresh lacks rates")
