@@ -7,7 +7,9 @@
  *
  * It links the shared library, the file whose probes the tracer attaches
  * to. Group members are this program re-executed ("join-leave GROUP" and
- * "join-wait GROUP"), so they are clean processes with their own pids; the
+ * "join-wait GROUP"; by the path /proc/self/exe names, which valgrind
+ * reports as the program's, not its own), so they are clean processes
+ * with their own pids; the
  * parent prints every pid ("pid N") so that the test keeps only the
  * firings of this run. Exits 0 when every call returned what it should and
  * every byte copied is right.
@@ -330,7 +332,8 @@ remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 int
 main(int argc, char **argv)
 {
-	char ns[64];
+	char ns[64], self[4096];
+	ssize_t len;
 	int dev;
 
 	if (argc == 3 && strcmp(argv[1], "join-leave") == 0)
@@ -344,6 +347,12 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("pid %d\n", (int)getpid());
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0) {
+		perror("readlink /proc/self/exe");
+		return 1;
+	}
+	self[len] = '\0';
 	if (mkdtemp(runtime_dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -359,7 +368,7 @@ main(int argc, char **argv)
 	if (dev == 0) {
 		control_path(0);
 		ops_path();
-		groups("/proc/self/exe", 0);
+		groups(self, 0);
 	}
 	nftw(runtime_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	printf("workload %s (%d failures)\n", failures == 0 ? "passed" : "FAILED", failures);
