@@ -263,7 +263,7 @@ static pthread_cond_t ev_cv = PTHREAD_COND_INITIALIZER;
 static unsigned char left_dom[MAX_LEFT][16];
 static unsigned int nb_left;
 
-static void
+static void __attribute__((format(printf, 1, 2)))
 say(const char *fmt, ...)
 {
 	char line[512];
@@ -903,7 +903,7 @@ spawn(struct mproc *m, unsigned int pos)
 	F.started++;
 }
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 msend(struct mproc *m, const char *fmt, ...)
 {
 	char line[256];
