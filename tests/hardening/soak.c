@@ -683,6 +683,11 @@ static void
 finish_report(void)
 {
 	uint64_t sub = 0, comp = 0, ok = 0, err = 0;
+	unsigned int left;
+
+	pthread_mutex_lock(&ev_lock);
+	left = nb_left;
+	pthread_mutex_unlock(&ev_lock);
 
 	for (unsigned int v = 0; v < 2 * MAX_POS; v++) {
 		struct vacct *a = &M.v[v];
@@ -701,7 +706,7 @@ finish_report(void)
 	say("done %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u",
 	    sub, comp, ok, err, M.verified_ops, M.verified_bytes, M.mismatches, M.bad_idx,
-	    M.stats_mismatch, M.enq_fail, M.setup_fail, nb_left);
+	    M.stats_mismatch, M.enq_fail, M.setup_fail, left);
 }
 
 static int
