@@ -55,7 +55,7 @@ static const char usage_list[] =
 	"Usage: idd-ctl list [--namespace NS | --all] [--json]\n"
 	"\n"
 	"List the processes that serve telemetry in a namespace: pid, program\n"
-	"name (from /proc), namespace, number of devices, groups and windows.\n"
+	"name, namespace, number of devices, groups and windows.\n"
 	"Stale sockets left by processes that died are removed (with a note on\n"
 	"stderr).\n"
 	"\n"
@@ -371,7 +371,9 @@ cmd_list(int argc, char **argv)
 			snprintf(cell[5], sizeof(cell[5]), "%s", json_get_str(p, "idd_version", "?"));
 		}
 		row[0] = cell[0];
-		row[1] = comm;
+		/* The program's own name when it answered: comm is cut at 15
+		 * characters. */
+		row[1] = ret == 0 ? json_get_str(p, "program", comm) : comm;
 		row[2] = ps[i].ns;
 		row[3] = cell[1];
 		row[4] = cell[2];
