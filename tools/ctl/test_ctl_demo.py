@@ -142,6 +142,7 @@ def check_list(tool, env, ns, creator, joiner_pid):
     check(r.returncode == 0, "list failed")
     check("PID" in r.stdout and "WINDOWS" in r.stdout, "list: no table header")
     check(str(creator) in r.stdout and str(joiner_pid) in r.stdout, "list: pids missing")
+    check("group_two_process " in r.stdout, "list: the program's full name is missing")
 
 
 def check_show(tool, env, creator, joiner_pid):
