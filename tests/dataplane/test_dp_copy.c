@@ -396,7 +396,7 @@ test_fences(void **state)
 	assert_int_equal(t.p.val[0], IDD_DMA_STATUS_SUCCESSFUL);
 	assert_int_equal(t.p.val[1], IDD_DMA_STATUS_SUCCESSFUL);
 	DP_OK(&t.a, "check %llu 256 8 0", aw);
-	/* A source error on the remote-to-remote channel, then a fence. */
+	/* A source error on the remote-to-local channel, then a fence. */
 	DP_OK(&t.p, "seq %d 3 %llu %llu 64 0 %llu %llu 64 1 %llu %llu 64 0", V_R2L, 64ull, l,
 	      aw, l, aw, l + 64);
 	assert_int_equal(t.p.val[0], IDD_DMA_STATUS_INVALID_SRC_ADDR);
