@@ -20,6 +20,10 @@
 struct conn_out {
 	struct conn_out *next;
 	int fd;                 /* dup'ed, owned by the queue; -1 if none */
+	/* What a window's removal needs to find its announcement: */
+	enum wire_type type;
+	uint16_t slot;          /* WINDOW_ADD/REMOVE: owner; MEMBER_LEFT: who */
+	uint64_t base;          /* WINDOW_ADD/REMOVE */
 	size_t len;
 	uint8_t buf[];
 };
@@ -123,7 +127,6 @@ out_free_all(struct conn *c)
 	}
 	c->out_tail = NULL;
 	c->out_count = 0;
-	c->out_fds = 0;
 	c->out_bytes = 0;
 }
 
@@ -216,15 +219,52 @@ flush(struct conn *c)
 			c->out_tail = NULL;
 		c->out_count--;
 		c->out_bytes -= o->len;
-		if (o->fd >= 0) {
+		if (o->fd >= 0)
 			close(o->fd);
-			c->out_fds--;
-		}
 		free(o);
 	}
 	set_epollout(c, false);
 	if (c->close_after_flush)
 		conn_close(c);
+}
+
+/* A window is withdrawn while its announcement still waits in the queue:
+ * the peer never hears of either, and the queue lets go of the window's
+ * fd. So a peer that does not read while windows come and go costs us at
+ * most one queued fd per window that exists (which we hold anyway), not
+ * one per change. Only the last queued message about that owner's window
+ * counts: an earlier one may be about a departed member whose slot was
+ * given again. */
+static bool
+cancel_queued_add(struct conn *c, uint16_t slot, uint64_t base)
+{
+	struct conn_out *last = NULL, *last_prev = NULL, *prev = NULL;
+
+	for (struct conn_out *o = c->out_head; o != NULL; prev = o, o = o->next) {
+		bool about = ((o->type == WIRE_WINDOW_ADD || o->type == WIRE_WINDOW_REMOVE) &&
+			      o->slot == slot && o->base == base) ||
+			     (o->type == WIRE_MEMBER_LEFT && o->slot == slot);
+
+		if (about) {
+			last = o;
+			last_prev = prev;
+		}
+	}
+	/* Everything queued is unsent (SEQPACKET sends whole messages). */
+	if (last == NULL || last->type != WIRE_WINDOW_ADD)
+		return false;
+	if (last_prev != NULL)
+		last_prev->next = last->next;
+	else
+		c->out_head = last->next;
+	if (c->out_tail == last)
+		c->out_tail = last_prev;
+	c->out_count--;
+	c->out_bytes -= last->len;
+	if (last->fd >= 0)
+		close(last->fd);
+	free(last);
+	return true; /* an emptied queue: the next flush() disarms EPOLLOUT */
 }
 
 int
@@ -257,20 +297,13 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 	}
 	/* The peer's buffer is full. Queue, within bounds: a member that stops
 	 * reading must not make us hold unbounded memory (nor fds). */
+	if (m->type == WIRE_WINDOW_REMOVE &&
+	    cancel_queued_add(c, m->u.window_remove.owner_slot, m->u.window_remove.base))
+		return 0;
 	if (c->out_count >= CONN_MAX_QUEUED || c->out_bytes + (size_t)len > CONN_MAX_QUEUED_BYTES) {
 		IDD_LOG(ERR, "group: peer pid %d uid %u dropped: it stopped reading "
 			     "(%u messages queued)",
 			(int)c->peer_pid, (unsigned int)c->peer_uid, c->out_count);
-		c->broken = true;
-		return -ECONNRESET;
-	}
-	/* Each queued fd is one more open file here (and keeps its memory
-	 * alive): a peer that does not read while windows come and go must
-	 * not make us run out of fds. */
-	if (fd >= 0 && c->ops->fd_budget != NULL && c->out_fds >= c->ops->fd_budget(c)) {
-		IDD_LOG(ERR, "group: peer pid %d uid %u dropped: it stopped reading "
-			     "(%u window fds queued)",
-			(int)c->peer_pid, (unsigned int)c->peer_uid, c->out_fds);
 		c->broken = true;
 		return -ECONNRESET;
 	}
@@ -280,6 +313,18 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		return -ECONNRESET;
 	}
 	o->next = NULL;
+	o->type = m->type;
+	o->slot = 0;
+	o->base = 0;
+	if (m->type == WIRE_WINDOW_ADD) {
+		o->slot = m->u.window.owner_slot;
+		o->base = m->u.window.base;
+	} else if (m->type == WIRE_WINDOW_REMOVE) {
+		o->slot = m->u.window_remove.owner_slot;
+		o->base = m->u.window_remove.base;
+	} else if (m->type == WIRE_MEMBER_LEFT) {
+		o->slot = m->u.left.slot;
+	}
 	o->len = (size_t)len;
 	memcpy(o->buf, buf, (size_t)len);
 	o->fd = -1;
@@ -301,7 +346,6 @@ conn_send(struct conn *c, const struct wire_msg *m, int fd)
 		c->out_head = o;
 	c->out_tail = o;
 	c->out_count++;
-	c->out_fds += o->fd >= 0;
 	c->out_bytes += o->len;
 	set_epollout(c, true);
 	return 0;

@@ -105,9 +105,6 @@ struct conn_ops {
 	void (*on_close)(struct conn *c);
 	/* The listening socket is readable (LISTEN connections only). */
 	void (*on_accept)(struct conn *c);
-	/* How many messages carrying an fd may wait in the out queue (each
-	 * holds a dup of its fd); NULL: no bound beyond CONN_MAX_QUEUED. */
-	unsigned int (*fd_budget)(const struct conn *c);
 };
 
 struct conn_out; /* queued message (conn.c) */
@@ -130,7 +127,6 @@ struct conn {
 	struct ctl_timer timer; /* owner's use (handshake deadline, delayed refusal) */
 	struct conn_out *out_head, *out_tail;
 	unsigned int out_count;
-	unsigned int out_fds;   /* queued messages that carry an fd */
 	size_t out_bytes;
 	struct conn *next_all;
 	void *priv;             /* owner's handshake data */
@@ -139,9 +135,6 @@ struct conn {
 /* Bounds on what a peer that does not read may make us hold. */
 #define CONN_MAX_QUEUED 8192
 #define CONN_MAX_QUEUED_BYTES (4u << 20)
-/* The part of an fd budget (conn_ops.fd_budget) that does not depend on
- * how many windows there are. */
-#define CONN_MIN_FD_BUDGET 256
 
 /* Wrap @fd (non-blocking, CLOEXEC) and add it to the loop. On failure the
  * fd is closed and NULL returned. SO_PEERCRED is read for stream peers. */

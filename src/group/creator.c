@@ -78,21 +78,9 @@ static struct departing *departing_list; /* under ctl_lock */
 static void peer_msg(struct conn *c, const struct wire_msg *m, int fd);
 static void peer_close(struct conn *c);
 
-/* A joiner's snapshot or a member's arrival may queue every window of the
- * group at once, and a window may be replaced while its first fd still
- * waits; churn beyond that is a peer that does not read. */
-static unsigned int
-peer_fd_budget(const struct conn *c)
-{
-	const struct group *g = c->owner;
-
-	return CONN_MIN_FD_BUDGET + (g != NULL ? 2 * win_fds_held(g) : 0);
-}
-
 static const struct conn_ops peer_ops = {
 	.on_msg = peer_msg,
 	.on_close = peer_close,
-	.fd_budget = peer_fd_budget,
 };
 
 static void

@@ -189,8 +189,5 @@ void win_remove(struct group *g, struct member *m, uint64_t base);
 void win_free_member(struct group *g, struct member *m);
 /* Send @m's windows (or ours when @m is self) over @c. */
 void win_send_all(struct group *g, const struct member *m, struct conn *c);
-/* Window fds that a member of @g may be sent: ours and, for a creator,
- * the members' it keeps to relay. */
-unsigned int win_fds_held(const struct group *g);
 
 #endif

@@ -199,24 +199,6 @@ win_send_all(struct group *g, const struct member *m, struct conn *c)
 	}
 }
 
-unsigned int
-win_fds_held(const struct group *g)
-{
-	unsigned int n = 0;
-
-	for (const struct own_window *o = own; o != NULL; o = o->next)
-		n++;
-	for (unsigned int i = 0; i < WIRE_MAX_MEMBERS; i++) {
-		const struct member *x = g->m[i];
-
-		if (x == NULL)
-			continue;
-		for (const struct window *w = x->windows; w != NULL; w = w->next)
-			n += w->fd >= 0;
-	}
-	return n;
-}
-
 /* ---- our own windows ---- */
 
 /* Offer (or withdraw) one of our windows in every group we are in. */
