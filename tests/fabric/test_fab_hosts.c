@@ -149,11 +149,11 @@ host_dev(int i, const char *name)
 	char args[160];
 
 	if (i == 0)
-		snprintf(args, sizeof(args), "driver=fabric,listen=%s:" PORT ",keepalive_ms=100",
+		snprintf(args, sizeof(args), "driver=fabric,listen=%s:" PORT ",keepalive_ms=250",
 			 host_ip[0]);
 	else
 		snprintf(args, sizeof(args),
-			 "driver=fabric,bind=%s,connect=%s:" PORT ",keepalive_ms=100", host_ip[i],
+			 "driver=fabric,bind=%s,connect=%s:" PORT ",keepalive_ms=250", host_ip[i],
 			 host_ip[0]);
 	int ret = idd_dma_dev_create(name, args);
 

@@ -32,7 +32,7 @@ role_creator(void)
 	uint8_t *win, *buf;
 
 	ft_events_to(me);
-	snprintf(args, sizeof(args), "driver=fabric,listen=127.0.0.1:%s,keepalive_ms=100",
+	snprintf(args, sizeof(args), "driver=fabric,listen=127.0.0.1:%s,keepalive_ms=250",
 		 port_arg);
 	int16_t dev = (int16_t)idd_dma_dev_create("fabA", args);
 
@@ -119,7 +119,7 @@ role_joiner(void)
 
 	ft_events_to(me);
 	snprintf(args, sizeof(args),
-		 "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%s,keepalive_ms=100", port_arg);
+		 "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%s,keepalive_ms=250", port_arg);
 	int16_t dev = (int16_t)idd_dma_dev_create("fabB", args);
 
 	CHECK(dev >= 0);
@@ -150,7 +150,7 @@ role_intruder(void)
 	uint8_t bad[16], dom[16];
 
 	snprintf(args, sizeof(args),
-		 "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%s,keepalive_ms=100", port_arg);
+		 "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%s,keepalive_ms=250", port_arg);
 	int16_t dev = (int16_t)idd_dma_dev_create("fabX", args);
 
 	CHECK(dev >= 0);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine of a fabric device: one thread, from create to close, the
- * only caller of libfabric's data path. A pass (under dev->mu):
- *   1. read the completion queue: a piece of an operation is done;
+ * only caller of libfabric's data path. A pass:
+ *   1. read the completion queue: a piece of an operation is done (no lock:
+ *      posts and the per-slot counts are the engine's alone);
+ *   then, under dev->mu (peers and their windows):
  *   2. if a peer went away, fail what is still posted to it;
  *   3. post submitted operations as fi_write (local to remote) or fi_read
  *      (remote to local), in pieces of at most FAB_CHUNK bytes, keeping up
@@ -484,8 +486,11 @@ fab_engine_main(void *arg)
 	while (!atomic_load_explicit(&fd->engine_stop, memory_order_acquire)) {
 		int work;
 
-		pthread_mutex_lock(&fd->mu);
+		/* Completions and the provider's progress (which may move many
+		 * bytes) touch only the engine's own state: outside the lock,
+		 * so the control thread is never starved of it. */
 		work = fab_poll_cq(fd);
+		pthread_mutex_lock(&fd->mu);
 		if (atomic_exchange_explicit(&fd->peers_changed, false, memory_order_acq_rel))
 			fab_orphan_gone(fd);
 		if (atomic_load_explicit(&fd->engine_run, memory_order_acquire)) {

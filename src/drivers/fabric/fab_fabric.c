@@ -46,6 +46,10 @@ fab_fabric_open(struct fab_dev *fd, const char *provider)
 	hints->domain_attr->mr_mode = FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
 	hints->domain_attr->threading = FI_THREAD_SAFE;
 	hints->mode = FI_CONTEXT | FI_CONTEXT2;
+	/* A write completes once its bytes are in the target's memory, not
+	 * when they left ours: a status SUCCESSFUL means the data landed, as
+	 * with sw. */
+	hints->tx_attr->op_flags = FI_DELIVERY_COMPLETE;
 	hints->fabric_attr->prov_name = strdup(provider);
 	src.sin_addr.s_addr = htonl(fd->bind_ip);
 	hints->src_addr = malloc(sizeof(src));
@@ -64,6 +68,9 @@ fab_fabric_open(struct fab_dev *fd, const char *provider)
 			fi_strerror(-ret));
 		return -ENODEV;
 	}
+	if (!(fd->info->tx_attr->op_flags & FI_DELIVERY_COMPLETE))
+		IDD_LOG(WARNING, "dev %s: provider %s does not offer delivery completion: a "
+				 "write may be reported before its bytes land", fd->name, provider);
 	fd->virt_addr = (fd->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
 	fd->prov_key = (fd->info->domain_attr->mr_mode & FI_MR_PROV_KEY) != 0;
 
