@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fault-injection soak: member processes of one access pair group copy to
+ * Fault-injection soak: member processes of access pair groups copy to
  * each other in loops, with verification, while this driver kills random
  * members with SIGKILL and starts new ones, for a set duration.
  *
  * Processes: the driver (this program, not an idd user) and --members
- * member processes (fork + exec of this program with "member ..."): one
- * creator, never killed (a dead creator ends the group, which is
- * test_dp_kill's subject), and joiners, of which the first (position 1)
- * is never killed either, so that the leak check covers a joiner that
- * lives through the whole run. Each member sits at a *position*
- * 0..N-1 that the driver gives it; a replacement takes its victim's
- * position with a new domain id. Engines alternate: the creator and odd
- * incarnations use engine=thread, even ones engine=inline.
+ * member processes (fork + exec of this program with "member ..."), split
+ * into --groups groups (default 2; positions lo..hi-1 each). Each group
+ * has a creator, never killed (a dead creator ends the group, which is
+ * test_dp_kill's subject), and joiners, of which the first is never
+ * killed either, so that the leak check covers a joiner that lives
+ * through the whole run. Each member sits at a *position* 0..N-1 that the
+ * driver gives it; a replacement takes its victim's position with a new
+ * domain id. Engines alternate: odd incarnations use engine=thread, even
+ * ones engine=inline (creators are started first: one of each). Groups
+ * are apart: a member that sees another group's member in its member
+ * list, or hears of its departure, counts a failure.
  *
  * What a member does, in a loop: for every other position whose member it
  * knows (member list + the window that member published in the group's
@@ -35,9 +38,10 @@
  *     statuses == submitted, and the vchan's stats (idd_dma_stats_get())
  *     agree with the member's own counts before each re-setup and at the
  *     end; every successful copy's bytes are verified;
- *   - every death is reported: after each kill, every survivor that was a
- *     member before it must have received MEMBER_LEFT for the victim's
- *     domain (within 10 s, a liveness bound);
+ *   - every death is reported: after each kill, every survivor of the
+ *     victim's group (all were members before it) must have received
+ *     MEMBER_LEFT for the victim's domain (within 10 s, a liveness bound),
+ *     and no member of another group may hear of it;
  *   - no leak in survivors: fd count (/proc/self/fd) and VmRSS are taken
  *     at the start of the steady state (after two kill cycles, so that
  *     lazily allocated state exists) and at its end, both times with every
@@ -51,7 +55,12 @@
  *   - at the end every joiner leaves and exits 0; the creator destroys the
  *     group (0) and exits 0.
  *
- * Usage: soak [--seconds S] [--members N] [--seed X] [--help]
+ * Operations are counted by the members alive at the end (a killed
+ * member's own counts die with it; its copies into the survivors were
+ * verified by itself while it lived, and the survivors' copies into it
+ * are among theirs, many with error statuses).
+ *
+ * Usage: soak [--seconds S] [--members N] [--groups G] [--seed X] [--help]
  * IDD_SOAK_SECONDS, when set, overrides the default duration (25 s).
  */
 #include <dirent.h>
@@ -239,6 +248,7 @@ struct peer {
 
 static struct {
 	unsigned int pos, inc;
+	unsigned int lo, hi;    /* our group's positions: lo (its creator) .. hi-1 */
 	bool creator;
 	int16_t dev, gid;
 	unsigned char dom[16], tok[16];
@@ -249,11 +259,12 @@ static struct {
 	struct vacct v[2 * MAX_POS];
 	uint64_t rng;
 	/* failures (each also printed to stderr) */
-	uint64_t mismatches, bad_idx, stats_mismatch, enq_fail, setup_fail;
+	uint64_t mismatches, bad_idx, stats_mismatch, enq_fail, setup_fail, foreign;
 	uint64_t verified_bytes, verified_ops;
 } M;
 
 static atomic_ullong progress;
+static atomic_uint foreign_events; /* MEMBER_LEFT about another group's member */
 static atomic_bool stop_flag, exit_flag;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -303,6 +314,12 @@ on_event(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 	(void)dev_id, (void)group_id;
 	if (event != IDD_DMA_GROUP_EVENT_MEMBER_LEFT)
 		return;
+	{
+		int p = domain_pos(domain_id);
+
+		if (p < (int)M.lo || p >= (int)M.hi)
+			atomic_fetch_add(&foreign_events, 1);
+	}
 	pthread_mutex_lock(&ev_lock);
 	if (nb_left < MAX_LEFT)
 		memcpy(left_dom[nb_left++], domain_id, 16);
@@ -496,8 +513,15 @@ rescan(void)
 		struct idd_dma_group_buffer b;
 		char name[40];
 
-		if (list[i].is_self || p < 0 || p == (int)M.pos)
+		if (list[i].is_self || p == (int)M.pos)
 			continue;
+		if (p < (int)M.lo || p >= (int)M.hi) {
+			/* Groups are apart: another group's member here is a
+			 * bug (or not one of ours at all). */
+			M.foreign++;
+			failure("member list shows a stranger (position %d)", p);
+			continue;
+		}
 		if (M.peer[p].set && memcmp(M.peer[p].dom, list[i].domain_id, 16) == 0) {
 			seen[p] = true; /* the peer we copy to is still here */
 			continue;
@@ -703,10 +727,11 @@ finish_report(void)
 		ok += a->ok;
 		err += a->err;
 	}
+	M.foreign += atomic_load(&foreign_events);
 	say("done %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u",
+	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %" PRIu64,
 	    sub, comp, ok, err, M.verified_ops, M.verified_bytes, M.mismatches, M.bad_idx,
-	    M.stats_mismatch, M.enq_fail, M.setup_fail, left);
+	    M.stats_mismatch, M.enq_fail, M.setup_fail, left, M.foreign);
 }
 
 static int
@@ -717,14 +742,16 @@ member_main(int argc, char **argv)
 	pthread_t th;
 	int ret, dev;
 
-	/* member POS INC GID TOKHEX SEED */
-	if (argc < 7 || unhex(argv[5], M.tok, 16) != 0)
+	/* member POS INC GID TOKHEX SEED LO HI (LO: our group's creator) */
+	if (argc < 9 || unhex(argv[5], M.tok, 16) != 0)
 		return 2;
 	M.pos = (unsigned int)strtoul(argv[2], NULL, 0);
 	M.inc = (unsigned int)strtoul(argv[3], NULL, 0);
 	M.gid = (int16_t)strtol(argv[4], NULL, 0);
 	M.rng = strtoull(argv[6], NULL, 0) ^ ((uint64_t)M.pos << 40) ^ ((uint64_t)M.inc << 20);
-	M.creator = M.pos == 0;
+	M.lo = (unsigned int)strtoul(argv[7], NULL, 0);
+	M.hi = (unsigned int)strtoul(argv[8], NULL, 0);
+	M.creator = M.pos == M.lo;
 	make_domain(M.pos, M.inc, M.dom);
 	idd_log_set_level(IDD_LOG_ERR);
 
@@ -736,8 +763,7 @@ member_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(name, sizeof(name), "soak%u", M.pos);
-	snprintf(args, sizeof(args), "engine=%s",
-		 M.creator || (M.inc & 1) ? "thread" : "inline");
+	snprintf(args, sizeof(args), "engine=%s", M.inc & 1 ? "thread" : "inline");
 	dev = idd_dma_dev_create(name, args);
 	if (dev < 0 || idd_dma_configure((int16_t)dev, &conf) != 0) {
 		failure("device: %d", dev);
@@ -822,9 +848,39 @@ struct mproc {
 
 static char self_exe[4096];
 static struct mproc P[MAX_POS];
-static unsigned int nb_pos, next_inc;
-static int16_t gid = -1;
-static char tokhex[33];
+static unsigned int nb_pos, nb_groups, next_inc;
+static int16_t gids[MAX_POS];
+static char tokhex[MAX_POS][33];
+
+/* Group g holds positions group_lo(g) .. group_lo(g + 1) - 1; the first is
+ * its creator, the second a joiner that is never killed either. */
+static unsigned int
+group_lo(unsigned int g)
+{
+	return g * nb_pos / nb_groups;
+}
+
+static unsigned int
+group_of(unsigned int pos)
+{
+	unsigned int g = 0;
+
+	while (g + 1 < nb_groups && pos >= group_lo(g + 1))
+		g++;
+	return g;
+}
+
+static unsigned int
+group_size(unsigned int g)
+{
+	return group_lo(g + 1) - group_lo(g);
+}
+
+static bool
+may_kill(unsigned int pos)
+{
+	return pos >= group_lo(group_of(pos)) + 2;
+}
 static unsigned long long seed;
 static bool failed;
 static char run_dir[300], tmp_dir[300];
@@ -871,7 +927,8 @@ static void
 spawn(struct mproc *m, unsigned int pos)
 {
 	int to[2], from[2];
-	char a_pos[16], a_inc[16], a_gid[16], a_seed[32];
+	char a_pos[16], a_inc[16], a_gid[16], a_seed[32], a_lo[16], a_hi[16];
+	unsigned int g = group_of(pos);
 
 	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
 		perror("pipe2");
@@ -883,7 +940,9 @@ spawn(struct mproc *m, unsigned int pos)
 	make_domain(pos, m->inc, m->dom);
 	snprintf(a_pos, sizeof(a_pos), "%u", pos);
 	snprintf(a_inc, sizeof(a_inc), "%u", m->inc);
-	snprintf(a_gid, sizeof(a_gid), "%d", gid);
+	snprintf(a_gid, sizeof(a_gid), "%d", gids[g]);
+	snprintf(a_lo, sizeof(a_lo), "%u", group_lo(g));
+	snprintf(a_hi, sizeof(a_hi), "%u", group_lo(g + 1));
 	snprintf(a_seed, sizeof(a_seed), "%llu", seed);
 	m->pid = fork();
 	if (m->pid < 0) {
@@ -895,8 +954,8 @@ spawn(struct mproc *m, unsigned int pos)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(to[0], 0);
 		dup2(from[1], 1);
-		execl(self_exe, "soak-member", "member", a_pos, a_inc, a_gid, tokhex, a_seed,
-		      (char *)NULL);
+		execl(self_exe, "soak-member", "member", a_pos, a_inc, a_gid, tokhex[g], a_seed,
+		      a_lo, a_hi, (char *)NULL);
 		_exit(127);
 	}
 	close(to[0]);
@@ -999,11 +1058,12 @@ wait_ready(struct mproc *m)
 
 	if (!mline(m, line, sizeof(line), ANSWER_MS))
 		return false;
-	if (sscanf(line, "ready %d", &g) != 1 || (gid >= 0 && g != gid)) {
+	if (sscanf(line, "ready %d", &g) != 1 ||
+	    (m->pos != group_lo(group_of(m->pos)) && g != gids[group_of(m->pos)])) {
 		fail("position %u: '%s' instead of ready", m->pos, line);
 		return false;
 	}
-	gid = (int16_t)g;
+	gids[group_of(m->pos)] = (int16_t)g;
 	return true;
 }
 
@@ -1040,7 +1100,8 @@ ping_all(bool *all_know)
 			     (int)m->pid);
 			return false;
 		}
-		know = know && peers == nb_pos - 1 && members == nb_pos;
+		know = know && peers == group_size(group_of(m->pos)) - 1 &&
+		       members == group_size(group_of(m->pos));
 	}
 	if (all_know != NULL)
 		*all_know = know;
@@ -1134,14 +1195,22 @@ measure(bool start)
 static bool
 kill_cycle(uint64_t *rng)
 {
-	unsigned int victims[2], nv = (nb_pos > 4 && rnd(rng) % 4 == 0) ? 2 : 1;
+	unsigned int victims[2], eligible[MAX_POS], ne = 0, nv;
 	char line[256];
 
-	/* Positions 0 (the creator) and 1 (a joiner) are never victims:
-	 * they live through the whole run, so the leak check covers both
-	 * sides of the protocol. */
-	victims[0] = 2 + (unsigned int)(rnd(rng) % (nb_pos - 2));
-	victims[1] = 2 + ((victims[0] - 1) % (nb_pos - 2)); /* another joiner */
+	/* A group's creator and its first joiner are never victims: they
+	 * live through the whole run, so the leak check covers both sides of
+	 * the protocol. */
+	for (unsigned int i = 0; i < nb_pos; i++)
+		if (may_kill(i))
+			eligible[ne++] = i;
+	nv = ne > 1 && rnd(rng) % 4 == 0 ? 2 : 1;
+	{
+		unsigned int k = (unsigned int)(rnd(rng) % ne);
+
+		victims[0] = eligible[k];
+		victims[1] = eligible[(k + 1) % ne]; /* another one */
+	}
 	for (unsigned int k = 0; k < nv; k++) {
 		kill_one(&P[victims[k]]);
 		P[victims[k]].base = false;
@@ -1150,12 +1219,16 @@ kill_cycle(uint64_t *rng)
 	for (unsigned int k = 0; k < nv; k++) {
 		char dh[33];
 
+		unsigned int g = group_of(victims[k]);
+
+		/* Everyone in its group hears it; the other groups' members
+		 * must not (they count such events, checked at the end). */
 		hex(P[victims[k]].dom, 16, dh);
 		for (unsigned int i = 0; i < nb_pos; i++)
-			if (P[i].alive)
+			if (P[i].alive && group_of(i) == g)
 				msend(&P[i], "left %s %d", dh, LEFT_MS);
 		for (unsigned int i = 0; i < nb_pos; i++) {
-			if (!P[i].alive)
+			if (!P[i].alive || group_of(i) != g)
 				continue;
 			if (!mline(&P[i], line, sizeof(line), ANSWER_MS))
 				return false;
@@ -1198,28 +1271,33 @@ finish_all(void)
 			msend(&P[i], "finish");
 	for (unsigned int i = 0; i < nb_pos; i++) {
 		struct mproc *m = &P[i];
-		unsigned long long sub, comp, okc, err, vops, vbytes, mism, badidx, stm, enqf, setf;
+		unsigned long long sub, comp, okc, err, vops, vbytes, mism, badidx, stm, enqf, setf,
+			foreign;
 		unsigned int left;
 
 		if (!m->alive)
 			continue;
 		if (!mline(m, line, sizeof(line), ANSWER_MS))
 			return false;
-		if (sscanf(line, "done %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %u",
+		if (sscanf(line,
+			   "done %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %u %llu",
 			   &sub, &comp, &okc, &err, &vops, &vbytes, &mism, &badidx, &stm, &enqf,
-			   &setf, &left) != 12) {
+			   &setf, &left, &foreign) != 13) {
 			fail("position %u: finish answer '%s'", m->pos, line);
 			return false;
 		}
-		printf("soak:   position %u (incarnation %u, %s): %llu operations, %llu ok, %llu "
-		       "errors, %llu verified (%llu bytes), %u departures heard\n",
-		       m->pos, m->inc, m->pos == 0 || (m->inc & 1) ? "thread" : "inline", sub,
-		       okc, err, vops, vbytes, left);
-		if (comp != sub || okc + err != sub || mism || badidx || stm || enqf || setf) {
+		printf("soak:   group %u position %u (incarnation %u, %s): %llu operations, %llu ok, "
+		       "%llu errors, %llu verified (%llu bytes), %u departures heard\n",
+		       group_of(m->pos), m->pos, m->inc,
+		       m->inc & 1 ? "thread" : "inline", sub, okc, err, vops,
+		       vbytes, left);
+		if (comp != sub || okc + err != sub || mism || badidx || stm || enqf || setf ||
+		    foreign) {
 			fail("position %u: submitted %llu completed %llu ok %llu errors %llu; "
 			     "data mismatches %llu, index/count faults %llu, stats mismatches "
-			     "%llu, refused enqueues %llu, setup failures %llu",
-			     m->pos, sub, comp, okc, err, mism, badidx, stm, enqf, setf);
+			     "%llu, refused enqueues %llu, setup failures %llu, other groups' "
+			     "members seen %llu",
+			     m->pos, sub, comp, okc, err, mism, badidx, stm, enqf, setf, foreign);
 			ok = false;
 		}
 		F.ops += sub;
@@ -1228,20 +1306,21 @@ finish_all(void)
 		F.verified_ops += vops;
 		F.verified_bytes += vbytes;
 	}
-	/* Joiners leave first, then the creator destroys the group. */
+	/* Joiners leave first, then the creators destroy their groups. */
 	for (unsigned int pass = 0; pass < 2; pass++) {
-		for (unsigned int i = pass == 0 ? 1 : 0; i < (pass == 0 ? nb_pos : 1); i++) {
+		for (unsigned int i = 0; i < nb_pos; i++) {
 			struct mproc *m = &P[i];
+			bool creator = i == group_lo(group_of(i));
 			int status = 0, r = -1;
 
-			if (!m->alive)
+			if (!m->alive || creator != (pass == 1))
 				continue;
 			msend(m, "exit");
 			if (!mline(m, line, sizeof(line), ANSWER_MS))
 				return false;
 			if (sscanf(line, "bye %d", &r) != 1 || r != 0) {
 				fail("position %u: %s at exit: '%s'", m->pos,
-				     i == 0 ? "destroy/close" : "leave/close", line);
+				     creator ? "destroy/close" : "leave/close", line);
 				ok = false;
 			}
 			close(m->to);
@@ -1261,11 +1340,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: soak [--seconds S] [--members N] [--seed X] [--help]\n"
-		"  N member processes (default 8, 4..%d) form one group (position 0\n"
-		"  creates it; it and position 1 are never killed) and copy to each other with\n"
-		"  verification, while members are SIGKILLed and replaced for S seconds\n"
-		"  (default 25, or IDD_SOAK_SECONDS). Exit status 0 when every check held.\n",
+		"usage: soak [--seconds S] [--members N] [--groups G] [--seed X] [--help]\n"
+		"  N member processes (default 8, at most %d) form G groups (default 2, at\n"
+		"  least 3 members each). In each group, members copy to each other with\n"
+		"  verification while members are SIGKILLed and replaced, for S seconds\n"
+		"  (default 25, or IDD_SOAK_SECONDS). A group's creator and its first\n"
+		"  joiner are never killed. Exit status 0 when every check held.\n",
 		MAX_POS);
 }
 
@@ -1273,9 +1353,8 @@ int
 main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/idd-soak-XXXXXX", ns[64];
-	unsigned int seconds = 25, members = 8;
+	unsigned int seconds = 25, members = 8, groups = 2;
 	uint64_t rng, t0, deadline, steady_at = 0;
-	unsigned char tok[16];
 	const char *env = getenv("IDD_SOAK_SECONDS");
 	ssize_t n;
 
@@ -1296,6 +1375,9 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--members") == 0 && v != NULL) {
 			members = (unsigned int)strtoul(v, NULL, 0);
 			i++;
+		} else if (strcmp(argv[i], "--groups") == 0 && v != NULL) {
+			groups = (unsigned int)strtoul(v, NULL, 0);
+			i++;
 		} else if (strcmp(argv[i], "--seed") == 0 && v != NULL) {
 			seed = strtoull(v, NULL, 0);
 			i++;
@@ -1304,7 +1386,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (members < 4 || members > MAX_POS || seconds < 5) {
+	if (members > MAX_POS || groups < 1 || members < 3 * groups || seconds < 5) {
 		usage(stderr);
 		return 2;
 	}
@@ -1324,22 +1406,31 @@ main(int argc, char **argv)
 	setenv("IDD_NAMESPACE", ns, 1);
 	unsetenv("IDD_ABSTRACT_SOCKETS");
 	rng = seed;
-	for (int i = 0; i < 16; i++)
-		tok[i] = (unsigned char)rnd(&rng);
-	hex(tok, 16, tokhex);
-	printf("soak: %u members, %u s, seed %llu%s\n", members, seconds, seed,
-	       SOAK_SANITIZED ? " (sanitizer build: RSS printed, not checked)" : "");
+	for (unsigned int g = 0; g < groups; g++) {
+		unsigned char tok[16];
+
+		for (int i = 0; i < 16; i++)
+			tok[i] = (unsigned char)rnd(&rng);
+		hex(tok, 16, tokhex[g]);
+	}
+	printf("soak: %u members in %u groups, %u s, seed %llu%s\n", members, groups, seconds,
+	       seed, SOAK_SANITIZED ? " (sanitizer build: RSS printed, not checked)" : "");
 
 	t0 = now_us();
 	deadline = t0 + (uint64_t)seconds * 1000000u;
 	nb_pos = members;
-	spawn(&P[0], 0);
-	if (!wait_ready(&P[0]))
-		goto out;
-	for (unsigned int i = 1; i < nb_pos; i++)
-		spawn(&P[i], i);
-	for (unsigned int i = 1; i < nb_pos; i++)
-		if (!wait_ready(&P[i]))
+	nb_groups = groups;
+	/* Creators first (their groups' ids go to the joiners). */
+	for (unsigned int g = 0; g < nb_groups; g++) {
+		spawn(&P[group_lo(g)], group_lo(g));
+		if (!wait_ready(&P[group_lo(g)]))
+			goto out;
+	}
+	for (unsigned int i = 0; i < nb_pos; i++)
+		if (i != group_lo(group_of(i)))
+			spawn(&P[i], i);
+	for (unsigned int i = 0; i < nb_pos; i++)
+		if (i != group_lo(group_of(i)) && !wait_ready(&P[i]))
 			goto out;
 	if (!wait_steady() || !run_for(500))
 		goto out;
