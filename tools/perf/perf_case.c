@@ -25,6 +25,9 @@ const char *const perf_engine_names[PERF_NB_ENGINES] = {"inline", "thread"};
 const struct perf_case_type *const perf_case_types[] = {
 	&perf_case_copy,
 	&perf_case_group,
+#ifdef IDD_PERF_FABRIC
+	&perf_case_fabric,
+#endif
 	NULL,
 };
 

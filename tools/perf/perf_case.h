@@ -122,6 +122,8 @@ struct perf_case_type {
 
 extern const struct perf_case_type perf_case_copy;
 extern const struct perf_case_type perf_case_group;
+/* Where libfabric was found (IDD_PERF_FABRIC): tools/perf/perf_fabric.c. */
+extern const struct perf_case_type perf_case_fabric;
 
 /* The table of case types, NULL-terminated. */
 extern const struct perf_case_type *const perf_case_types[];

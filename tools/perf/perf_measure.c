@@ -98,12 +98,43 @@ collect(const struct perf_lane *lanes, struct lane_state *st, unsigned int n, ui
 	return 0;
 }
 
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* One burst on a lane, submitted every @kick copies and at its end. */
+static inline int
+enqueue_burst(const struct perf_lane *ln, struct lane_state *s, uint32_t size, unsigned int burst,
+	      unsigned int kick)
+{
+	for (unsigned int i = 0; i < burst; i++) {
+		if (idd_dma_copy(ln->dev, ln->vchan, ln->src + s->off, ln->dst + s->off, size, 0) <
+		    0) {
+			fprintf(stderr, "idd-perf: enqueue refused on vchan %u\n", ln->vchan);
+			return -EIO;
+		}
+		s->off += size;
+		if (s->off >= s->end)
+			s->off = 0;
+		if ((i + 1) % kick == 0 || i + 1 == burst)
+			idd_dma_submit(ln->dev, ln->vchan);
+	}
+	s->pos += burst;
+	return 0;
+}
+
 int
 perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t size,
 		 unsigned int burst, unsigned int kick, double secs, struct perf_rate *out)
 {
 	struct lane_state st[PERF_MAX_PEERS];
-	uint64_t in_flight_max, total = 0, counted;
+	uint64_t in_flight_max, total = 0, seen = 0, counted;
 	double t0, t1, deadline, progress_at;
 	unsigned int iter = 0;
 	int ret = 0;
@@ -125,37 +156,35 @@ perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t 
 	progress_at = t0;
 	for (;;) {
 		uint64_t before = total;
+		bool enqueued = false;
 
 		for (unsigned int l = 0; l < nb_lanes; l++) {
 			const struct perf_lane *ln = &lanes[l];
 			struct lane_state *s = &st[l];
+			uint16_t cap = idd_dma_burst_capacity(ln->dev, ln->vchan);
 
-			if (s->pos - s->done + burst > in_flight_max ||
-			    idd_dma_burst_capacity(ln->dev, ln->vchan) < burst)
-				continue;
-			for (unsigned int i = 0; i < burst; i++) {
-				if (idd_dma_copy(ln->dev, ln->vchan, ln->src + s->off, ln->dst + s->off,
-						 size, 0) < 0) {
-					fprintf(stderr, "idd-perf: enqueue refused on vchan %u\n",
-						ln->vchan);
+			/* Top the ring up with whole bursts. */
+			for (; cap >= burst && s->pos - s->done + burst <= in_flight_max;
+			     cap = (uint16_t)(cap - burst)) {
+				if (enqueue_burst(ln, s, size, burst, kick) != 0)
 					return -EIO;
-				}
-				s->off += size;
-				if (s->off >= s->end)
-					s->off = 0;
-				if ((i + 1) % kick == 0 || i + 1 == burst)
-					idd_dma_submit(ln->dev, ln->vchan);
+				enqueued = true;
 			}
-			s->pos += burst;
 		}
 		ret = collect(lanes, st, nb_lanes, &total);
 		if (ret != 0)
 			return ret;
+		/* Nothing to do but wait for the engine: wait politely, so
+		 * that the lines it writes are not pulled away each time. */
+		if (!enqueued && total == before)
+			cpu_relax();
 		if ((++iter & 7) != 0)
 			continue;
 		t1 = perf_now();
-		if (total != before)
+		if (total != seen) {
 			progress_at = t1;
+			seen = total;
+		}
 		/* Past the deadline with nothing completed (a thread engine
 		 * publishes its completions in batches): wait for some. */
 		if (t1 >= deadline && total != 0)
@@ -240,7 +269,7 @@ perf_measure_latency(const struct perf_lane *lane, uint32_t size, double secs, d
 		}
 		stall_at = t0 + STALL_SECONDS;
 		while (idd_dma_completed(lane->dev, lane->vchan, 1, &last, &err) == 0)
-			if (perf_now() > stall_at) {
+			if (cpu_relax(), perf_now() > stall_at) {
 				ret = -ETIMEDOUT;
 				break;
 			}
