@@ -49,9 +49,10 @@ enum {
 };
 
 /* How long a member that left waits, at most, for the others to confirm
- * that they unmapped its windows; below the leaver's own patience
+ * that they unmapped its windows; well below the leaver's own patience
  * (LEAVE_TIMEOUT_MS), so that its leave still ends with our close. */
-#define LEFT_DONE_MS (LEAVE_TIMEOUT_MS / 2)
+#define LEFT_DONE_MS 2000
+_Static_assert(LEFT_DONE_MS + 500 <= LEAVE_TIMEOUT_MS, "the leaver must wait for our close");
 
 struct peer_hs {
 	struct auth_ctx actx;

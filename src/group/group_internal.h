@@ -31,8 +31,12 @@
 #define JOIN_TIMEOUT_MS 10000
 extern unsigned int handshake_ms;
 /* How long a leave waits for the creator to confirm (it then returns 0
- * anyway: we are out whatever the creator does). */
-#define LEAVE_TIMEOUT_MS 1000
+ * anyway: we are out whatever the creator does). The creator confirms
+ * once every member has unmapped our windows (creator.c, at most
+ * LEFT_DONE_MS), normally within milliseconds; the bound is for a member
+ * that does not answer, or a machine so loaded that a grace period takes
+ * a while. */
+#define LEAVE_TIMEOUT_MS 3000
 /* Directory entries per group. */
 #define DIR_MAX_ENTRIES IDD_DMA_GROUP_MAX_BUFFERS
 

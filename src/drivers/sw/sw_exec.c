@@ -448,15 +448,27 @@ sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access
 
 /* Translate a chunk's copies into @sp/@dp and start fetching their lines;
  * @pre gets each operation's SW_PRE_* or status. @src_peer and @dst_peer
- * are constants in each caller, so that a local side costs nothing. */
-static inline __attribute__((always_inline)) void
+ * are constants in each caller, so that a local side costs nothing.
+ * Returns the chunk's length: at most @n operations, fewer when they add
+ * up to SW_RCU_SECTION_BYTES, since no quiescent point can come inside a
+ * chunk (its pointers live until it is done): 32 large copies would
+ * otherwise keep a departing member's grace period waiting for all of
+ * them. Small operations are not counted, at the cost of one compare. */
+static inline __attribute__((always_inline)) unsigned int
 sw_chunk_translate(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int i, unsigned int n,
 		   void **sp, void **dp, uint16_t *pre, bool src_peer, bool dst_peer)
 {
+	uint64_t big = 0;
+
 	for (unsigned int k = 0; k < n; k++) {
 		const struct sw_desc *d = &vc->ring[(i + k) & vc->mask];
 		const uint32_t len = d->len;
 
+		if (sw_unlikely(len > SW_SMALL_COPY)) {
+			big += len;
+			if (big >= SW_RCU_SECTION_BYTES)
+				n = k + 1; /* this one ends the chunk */
+		}
 		if (d->op != SW_OP_COPY || len == 0) {
 			pre[k] = SW_PRE_EXEC;
 			continue;
@@ -477,6 +489,7 @@ sw_chunk_translate(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int i
 		__builtin_prefetch(sp[k], 0);
 		__builtin_prefetch(dp[k], 1);
 	}
+	return n;
 }
 
 /* A vchan with a peer on at least one side. Peers' windows are only used
@@ -501,9 +514,9 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	mem_rcu_read_lock();
 	sw_sides_enter(xd);
 	while (left != 0) {
-		unsigned int n = left < SW_CHUNK ? left : SW_CHUNK;
+		unsigned int n = sw_chunk_translate(vc, xd, i, left < SW_CHUNK ? left : SW_CHUNK, sp,
+						    dp, pre, src_peer, dst_peer);
 
-		sw_chunk_translate(vc, xd, i, n, sp, dp, pre, src_peer, dst_peer);
 		for (unsigned int k = 0; k < n; k++, i++) {
 			const struct sw_desc *d = &ring[i & mask];
 			const unsigned int flags = d->flags;
