@@ -24,11 +24,14 @@
  *      table in perf_case.c (perf_case_types[]); add the file to
  *      tools/perf/meson.build.
  *
- * run() measures with the helpers of perf_measure.h (the same throughput,
- * latency and memcpy loops as the copy case, so its figures compare), and
- * hands every result to perf_report_add() (perf_report.h). It may use the
- * peer processes of perf_peers.h or start its own. Config sections then
- * say `type = fabric`; nothing else in idd-perf changes.
+ * run() sets up its device and vchans, describes them as lanes (struct
+ * perf_lane; .unreachable for memory in another OS) and calls
+ * perf_copy_measure() (perf_copy.h): the same check, throughput, latency
+ * and memcpy loops as the copy case, rows in the same table, CSV, JSON
+ * and plot. (Or it measures with perf_measure.h itself and hands rows to
+ * perf_report_add().) It may use the peer processes of perf_peers.h or
+ * start its own. Config sections then say `type = fabric`; nothing else
+ * in idd-perf changes.
  */
 
 #include <stdbool.h>

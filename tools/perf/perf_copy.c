@@ -30,6 +30,7 @@
 #include <idd/idd_mem.h>
 
 #include "perf_case.h"
+#include "perf_copy.h"
 #include "perf_env.h"
 #include "perf_measure.h"
 #include "perf_report.h"
@@ -310,7 +311,8 @@ verify_lane(const struct perf_case *c, const struct perf_lane *ln, uint32_t size
 	for (uint32_t i = 0; i < size; i++)
 		want[i] = (uint8_t)(seed * 37 + i * 131 + (i >> 8));
 	memset(got, 0, size);
-	if (xfer(ln->src_pid, ln->src, want, size, true) != 0 ||
+	if (ln->unreachable ||
+	    xfer(ln->src_pid, ln->src, want, size, true) != 0 ||
 	    xfer(ln->dst_pid, ln->dst, got, size, true) != 0)
 		can_check = false; /* process_vm_* refused: status only */
 	for (;;) {
@@ -450,37 +452,40 @@ ensure_local(const struct perf_case *c, uint64_t half)
 	return 0;
 }
 
-static int
-copy_run(const struct perf_case *c, struct perf_env *env)
+int
+perf_copy_local(const struct perf_case *c, uint64_t *src, uint64_t *dst)
 {
-	struct engine_dev *d = &devs[c->engine];
-	struct perf_lane lanes[PERF_MAX_PEERS];
-	unsigned int nl = copy_lanes(c);
+	int ret = ensure_local(c, half_of(c));
+
+	*src = (uintptr_t)loc_src;
+	*dst = (uintptr_t)loc_dst;
+	return ret;
+}
+
+int
+perf_copy_measure(const struct perf_case *c, struct perf_env *env, const struct perf_lane *lanes,
+		  unsigned int nl)
+{
 	uint64_t span = c->footprint / 2;
+	bool reachable = true;
 	int ret;
 
 	if ((ret = ensure_local(c, half_of(c))) != 0)
 		return ret;
-	if (d->dev < 0 && (ret = dev_open(c, env, d)) != 0)
-		return ret;
-	if ((ret = setup_lanes(c, env, d, lanes, nl)) != 0)
-		return ret;
 	for (unsigned int l = 0; l < nl; l++)
-		lanes[l].span = span;
-
+		reachable &= !lanes[l].unreachable;
 	for (unsigned int i = 0; i < c->nb_sizes; i++) {
 		uint32_t size = c->sizes[i];
 		struct perf_row row;
 		struct perf_rate rate;
 		char sz[16];
-		double p50, p99, mc, pv;
-		const char *step = "check";
+		double p50, p99, mc, pv = NAN;
 
 		perf_format_size(sz, sizeof(sz), size);
 #define PROGRESS(what) \
 	perf_progress("idd-perf: case %u/%u %s: %s %s %s: %s", env->case_no, env->nb_cases, \
 		      c->name, perf_dir_names[c->dir], perf_engine_names[c->engine], sz, what)
-		PROGRESS(step);
+		PROGRESS("check");
 		for (unsigned int l = 0; l < nl && ret == 0; l++)
 			ret = verify_lane(c, &lanes[l], size, i + l + 1);
 		if (ret != 0)
@@ -502,13 +507,13 @@ copy_run(const struct perf_case *c, struct perf_env *env)
 		if ((ret = memcpy_ref(c, size, span, &mc)) != 0)
 			return ret;
 		PROGRESS("process_vm");
-		if ((ret = pvm_ref(c, lanes, nl, size, span, &pv)) != 0)
+		if (reachable && (ret = pvm_ref(c, lanes, nl, size, span, &pv)) != 0)
 			return ret;
 #undef PROGRESS
 
 		perf_row_init(&row);
 		snprintf(row.name, sizeof(row.name), "%s", c->name);
-		snprintf(row.type, sizeof(row.type), "copy");
+		snprintf(row.type, sizeof(row.type), "%s", c->type->name);
 		snprintf(row.direction, sizeof(row.direction), "%s", perf_dir_names[c->dir]);
 		snprintf(row.engine, sizeof(row.engine), "%s", perf_engine_names[c->engine]);
 		row.size = size;
@@ -530,6 +535,25 @@ copy_run(const struct perf_case *c, struct perf_env *env)
 			return fail(c, "results", -ENOMEM);
 	}
 	return 0;
+}
+
+static int
+copy_run(const struct perf_case *c, struct perf_env *env)
+{
+	struct engine_dev *d = &devs[c->engine];
+	struct perf_lane lanes[PERF_MAX_PEERS];
+	unsigned int nl = copy_lanes(c);
+	int ret;
+
+	if ((ret = ensure_local(c, half_of(c))) != 0)
+		return ret;
+	if (d->dev < 0 && (ret = dev_open(c, env, d)) != 0)
+		return ret;
+	if ((ret = setup_lanes(c, env, d, lanes, nl)) != 0)
+		return ret;
+	for (unsigned int l = 0; l < nl; l++)
+		lanes[l].span = c->footprint / 2;
+	return perf_copy_measure(c, env, lanes, nl);
 }
 
 const struct perf_case_type perf_case_copy = {

@@ -34,6 +34,9 @@ struct perf_lane {
 	 * other processes. */
 	pid_t src_pid, dst_pid;
 	uint64_t bounce;
+	/* The far side is in another OS: neither process_vm_* nor this
+	 * process reaches it (no byte check, no process_vm figure). */
+	bool unreachable;
 };
 
 /* What a throughput loop did. */
