@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Case type "fabric": inter-OS copies through the fabric driver, next to a
+ * plain libfabric fi_write loop between the same two hosts in the same run.
+ *
+ * The two hosts are network namespaces joined by a veth pair, made here
+ * (ip(8)) and removed before the case returns; where they cannot be made
+ * (not root), both ends run on 127.0.0.1 and the rows say "loopback". Two
+ * processes are forked, one per host:
+ *   target  creates a fabric device and a group, offers a window, and
+ *           also serves a bare libfabric endpoint with a registered buffer
+ *           (progressed by a thread of its own) for the reference loop;
+ *   source  joins the group, checks one copy of each size byte for byte
+ *           (written, then read back), measures idd copies into the
+ *           target's window with perf_measure_dma() (the copy case's
+ *           loop), then the fi_write loop with the same bytes in flight
+ *           (telling the target over a pipe, so that its progress thread
+ *           polls only then and takes no core from the idd measurement).
+ * The source reports its figures through a pipe; two rows per size:
+ * direction "to-peer" (idd) and "fi_write" (the reference), with the ratio
+ * of the two printed on stderr.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <idd/idd_dmadev.h>
+#include <idd/idd_mem.h>
+#include <rdma/fabric.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_rma.h>
+
+#include "perf_case.h"
+#include "perf_env.h"
+#include "perf_measure.h"
+#include "perf_report.h"
+
+#define RAW_POSTS 256
+
+struct fab_hosts {
+	bool netns;
+	char ns[2][48];
+	char ip[2][16];
+};
+
+static int
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[320];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void
+hosts_down(struct fab_hosts *h)
+{
+	if (!h->netns)
+		return;
+	for (int i = 0; i < 2; i++)
+		sh("ip netns del %s 2>/dev/null", h->ns[i]);
+	h->netns = false;
+}
+
+static void
+hosts_up(struct fab_hosts *h)
+{
+	unsigned int id = (unsigned int)getpid();
+
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 2; i++) {
+		snprintf(h->ns[i], sizeof(h->ns[i]), "idd-perf-%u-%c", id, 'a' + i);
+		snprintf(h->ip[i], sizeof(h->ip[i]), "10.212.0.%d", i + 1);
+	}
+	if (sh("ip netns add %s 2>/dev/null", h->ns[0]) != 0)
+		goto loopback;
+	h->netns = true;
+	if (sh("ip netns add %s", h->ns[1]) == 0 &&
+	    sh("ip -n %s link add eth0 type veth peer name eth0 netns %s", h->ns[0], h->ns[1]) == 0 &&
+	    sh("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
+	       "ip -n %s link set lo up", h->ns[0], h->ip[0], h->ns[0], h->ns[0]) == 0 &&
+	    sh("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
+	       "ip -n %s link set lo up", h->ns[1], h->ip[1], h->ns[1], h->ns[1]) == 0)
+		return;
+	hosts_down(h);
+loopback:
+	fprintf(stderr, "idd-perf: fabric: no network namespaces here (needs root): both "
+			"ends on 127.0.0.1\n");
+	for (int i = 0; i < 2; i++)
+		snprintf(h->ip[i], sizeof(h->ip[i]), "127.0.0.1");
+}
+
+static int
+enter(const struct fab_hosts *h, int i)
+{
+	char path[96];
+	int fd, ret;
+
+	if (!h->netns)
+		return 0;
+	snprintf(path, sizeof(path), "/run/netns/%s", h->ns[i]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = setns(fd, CLONE_NEWNET) == 0 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* ---- the bare libfabric endpoint (both ends) ---- */
+
+struct raw {
+	struct fi_info *info;
+	struct fid_fabric *fabric;
+	struct fid_domain *domain;
+	struct fid_av *av;
+	struct fid_cq *cq;
+	struct fid_ep *ep;
+	struct fid_mr *mr;
+	uint16_t port;
+};
+
+static int
+raw_open(struct raw *r, const char *ip)
+{
+	struct fi_info *hints = fi_allocinfo();
+	struct sockaddr_in src = {.sin_family = AF_INET}, name;
+	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .size = 4 * RAW_POSTS};
+	struct fi_av_attr av_attr = {.type = FI_AV_MAP};
+	size_t len = sizeof(name);
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (hints == NULL)
+		return -ENOMEM;
+	/* The driver's own settings, so that the comparison is fair. */
+	hints->caps = FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
+	hints->ep_attr->type = FI_EP_RDM;
+	hints->addr_format = FI_SOCKADDR_IN;
+	hints->domain_attr->mr_mode = FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
+	hints->domain_attr->threading = FI_THREAD_SAFE;
+	hints->mode = FI_CONTEXT | FI_CONTEXT2;
+	hints->tx_attr->op_flags = FI_DELIVERY_COMPLETE;
+	hints->fabric_attr->prov_name = strdup("tcp");
+	inet_pton(AF_INET, ip, &src.sin_addr);
+	hints->src_addr = malloc(sizeof(src));
+	if (hints->src_addr == NULL || hints->fabric_attr->prov_name == NULL) {
+		fi_freeinfo(hints);
+		return -ENOMEM;
+	}
+	memcpy(hints->src_addr, &src, sizeof(src));
+	hints->src_addrlen = sizeof(src);
+	ret = fi_getinfo(FI_VERSION(1, 17), NULL, NULL, 0, hints, &r->info);
+	fi_freeinfo(hints);
+	if (ret == 0)
+		ret = fi_fabric(r->info->fabric_attr, &r->fabric, NULL);
+	if (ret == 0)
+		ret = fi_domain(r->fabric, r->info, &r->domain, NULL);
+	if (ret == 0)
+		ret = fi_cq_open(r->domain, &cq_attr, &r->cq, NULL);
+	if (ret == 0)
+		ret = fi_av_open(r->domain, &av_attr, &r->av, NULL);
+	if (ret == 0)
+		ret = fi_endpoint(r->domain, r->info, &r->ep, NULL);
+	if (ret == 0)
+		ret = fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV);
+	if (ret == 0)
+		ret = fi_ep_bind(r->ep, &r->av->fid, 0);
+	if (ret == 0)
+		ret = fi_enable(r->ep);
+	if (ret == 0)
+		ret = fi_getname(&r->ep->fid, &name, &len);
+	if (ret != 0)
+		return ret < 0 ? ret : -EIO;
+	r->port = ntohs(name.sin_port);
+	return 0;
+}
+
+static void
+raw_close(struct raw *r)
+{
+	if (r->mr != NULL)
+		fi_close(&r->mr->fid);
+	if (r->ep != NULL)
+		fi_close(&r->ep->fid);
+	if (r->av != NULL)
+		fi_close(&r->av->fid);
+	if (r->cq != NULL)
+		fi_close(&r->cq->fid);
+	if (r->domain != NULL)
+		fi_close(&r->domain->fid);
+	if (r->fabric != NULL)
+		fi_close(&r->fabric->fid);
+	if (r->info != NULL)
+		fi_freeinfo(r->info);
+}
+
+static _Atomic int target_mode; /* 0 idle, 1 serving the fi_write loop, 2 stop */
+
+static void *
+raw_progress(void *arg)
+{
+	struct raw *r = arg;
+	struct fi_cq_entry e[16];
+
+	/* Manual data progress: the target must poll for RMA to land. Only
+	 * while the reference loop runs, so that it takes no core from the
+	 * idd measurement. */
+	while (atomic_load(&target_mode) != 2) {
+		if (atomic_load(&target_mode) == 1)
+			(void)fi_cq_read(r->cq, e, 16);
+		else
+			usleep(1000);
+	}
+	return NULL;
+}
+
+/* fi_write loop: @size bytes from @buf to the target's buffer, the same
+ * bytes in flight as the idd loop, for @secs. Returns GB/s or -1. */
+static double
+raw_measure(struct raw *r, fi_addr_t peer, uint64_t raddr, uint64_t key, void *buf,
+	    uint32_t size, double secs)
+{
+	static struct fi_context2 ctx[RAW_POSTS];
+	uint64_t max = PERF_INFLIGHT_BYTES / size, posted = 0, done = 0, at_end = 0;
+	struct fi_cq_entry e[64];
+	double t0 = perf_now(), t1;
+
+	if (max > RAW_POSTS)
+		max = RAW_POSTS;
+	if (max == 0)
+		max = 1;
+	for (;;) {
+		while (posted - done < max) {
+			ssize_t ret = fi_write(r->ep, buf, size, NULL, peer, raddr, key,
+					       &ctx[posted % RAW_POSTS]);
+
+			if (ret == -FI_EAGAIN)
+				break;
+			if (ret != 0)
+				return -1;
+			posted++;
+		}
+		ssize_t n = fi_cq_read(r->cq, e, 64);
+
+		if (n > 0) {
+			done += (uint64_t)n;
+		} else if (n == -FI_EAVAIL) {
+			return -1;
+		}
+		t1 = perf_now();
+		if (t1 - t0 >= secs && at_end == 0) {
+			at_end = done;
+			break;
+		}
+	}
+	/* Let the rest land; count only what completed in the window. */
+	while (done < posted) {
+		ssize_t n = fi_cq_read(r->cq, e, 64);
+
+		if (n > 0)
+			done += (uint64_t)n;
+		else if (n == -FI_EAVAIL)
+			return -1;
+	}
+	return (double)at_end * size / (t1 - t0) / 1e9;
+}
+
+/* ---- the two processes ---- */
+
+struct target_info {
+	int16_t gid;
+	uint64_t win, raw_buf, raw_key;
+	uint16_t raw_port;
+	int virt;
+};
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	return write(fd, p, n) == (ssize_t)n ? 0 : -EIO;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t r = read(fd, (char *)p + off, n - off);
+
+		if (r <= 0)
+			return -EIO;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static void
+target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t *dom,
+	    uint64_t span, int out, int stop)
+{
+	struct target_info ti = {0};
+	struct raw r;
+	char args[160];
+	pthread_t prog;
+	int dev;
+	char c;
+
+	if (enter(h, 1) != 0)
+		_exit(2);
+	snprintf(args, sizeof(args), "driver=fabric,listen=%s:%u", h->ip[1],
+		 20000u + (unsigned int)getpid() % 30000u);
+	dev = idd_dma_dev_create("idd-perf-fab-t", args);
+	void *win = idd_mem_alloc(span, IDD_MEM_PEER_RW);
+	void *raw_buf = malloc(span);
+
+	if (dev < 0 || win == NULL || raw_buf == NULL ||
+	    idd_dma_access_pair_group_create((int16_t)dev, (unsigned char *)dom,
+					     (unsigned char *)env->token, &ti.gid, NULL) != 0 ||
+	    raw_open(&r, h->ip[1]) != 0 ||
+	    fi_mr_reg(r.domain, raw_buf, span, FI_REMOTE_WRITE, 0, 1, 0, &r.mr, NULL) != 0)
+		_exit(3);
+	ti.win = (uint64_t)(uintptr_t)win;
+	ti.raw_buf = (uint64_t)(uintptr_t)raw_buf;
+	ti.raw_key = fi_mr_key(r.mr);
+	ti.raw_port = r.port;
+	ti.virt = (r.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+	if (pthread_create(&prog, NULL, raw_progress, &r) != 0 ||
+	    write_all(out, &ti, sizeof(ti)) != 0)
+		_exit(4);
+	/* The source says when its fi_write loop runs ('r') and when it is
+	 * over ('i'); end of file: done. */
+	while (read(stop, &c, 1) == 1)
+		atomic_store(&target_mode, c == 'r' ? 1 : 0);
+	atomic_store(&target_mode, 2);
+	pthread_join(prog, NULL);
+	idd_dma_close((int16_t)dev);
+	raw_close(&r);
+	_exit(0);
+}
+
+struct source_result {
+	int status; /* 0, or -errno */
+	double gbps, mops, raw_gbps;
+	uint64_t ops;
+};
+
+static int
+source_check(int16_t dev, uint8_t *src, uint8_t *back, uint64_t win, uint32_t size)
+{
+	enum idd_dma_status_code st;
+	uint16_t last;
+
+	for (uint32_t i = 0; i < size; i++)
+		src[i] = (uint8_t)(i * 7 + size);
+	memset(back, 0, size);
+	if (idd_dma_copy(dev, 0, (uintptr_t)src, win, size, IDD_DMA_OP_FLAG_SUBMIT) < 0 ||
+	    idd_dma_copy(dev, 1, win, (uintptr_t)back, size, 0) < 0)
+		return -EIO;
+	/* The read back waits for the write: submit it once the write is in. */
+	for (double t0 = perf_now(); idd_dma_completed_status(dev, 0, 1, &last, &st) == 0;)
+		if (perf_now() - t0 > 10)
+			return -ETIMEDOUT;
+	if (st != IDD_DMA_STATUS_SUCCESSFUL)
+		return -EIO;
+	idd_dma_submit(dev, 1);
+	for (double t0 = perf_now(); idd_dma_completed_status(dev, 1, 1, &last, &st) == 0;)
+		if (perf_now() - t0 > 10)
+			return -ETIMEDOUT;
+	return st == IDD_DMA_STATUS_SUCCESSFUL && memcmp(src, back, size) == 0 ? 0 : -EIO;
+}
+
+static void
+source_main(const struct perf_case *c, const struct fab_hosts *h, const struct perf_env *env,
+	    const uint8_t *tdom, const uint8_t *sdom, const struct target_info *ti,
+	    uint16_t listen_port, uint64_t span, int out, int mode)
+{
+	struct source_result res[PERF_MAX_SIZES];
+	char args[160];
+	uint16_t h_self, h_peer;
+	struct raw r;
+	fi_addr_t peer;
+	int dev;
+
+	memset(res, 0, sizeof(res));
+	if (enter(h, 0) != 0)
+		_exit(2);
+	snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->ip[0], h->ip[1],
+		 listen_port);
+	dev = idd_dma_dev_create("idd-perf-fab-s", args);
+	uint8_t *src = idd_mem_alloc(span, IDD_MEM_PEER_RW), *back = malloc(span);
+	struct idd_dma_conf conf = {.nb_vchans = 2};
+	struct idd_dma_vchan_conf vc;
+
+	if (dev < 0 || src == NULL || back == NULL ||
+	    idd_dma_access_pair_group_join((int16_t)dev, (unsigned char *)sdom,
+					   (unsigned char *)env->token, ti->gid, NULL) != 0 ||
+	    idd_dma_access_pair_group_handler_get((int16_t)dev, ti->gid, (unsigned char *)sdom,
+						  &h_self) != 0 ||
+	    idd_dma_access_pair_group_handler_get((int16_t)dev, ti->gid, (unsigned char *)tdom,
+						  &h_peer) != 0 ||
+	    idd_dma_configure((int16_t)dev, &conf) != 0)
+		_exit(3);
+	for (uint16_t v = 0; v < 2; v++) {
+		memset(&vc, 0, sizeof(vc));
+		vc.direction = IDD_DMA_DIR_MEM_TO_MEM;
+		vc.nb_desc = (uint16_t)(c->ring < 4096 ? c->ring : 4096);
+		vc.domain.type = IDD_DMA_INTER_OS_DOMAIN;
+		vc.domain.src_handler = v == 0 ? h_self : h_peer;
+		vc.domain.dst_handler = v == 0 ? h_peer : h_self;
+		if (idd_dma_vchan_setup((int16_t)dev, v, &vc) != 0)
+			_exit(3);
+	}
+	if (idd_dma_start((int16_t)dev) != 0 || raw_open(&r, h->ip[0]) != 0)
+		_exit(3);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ti->raw_port)};
+
+	inet_pton(AF_INET, h->ip[1], &sa.sin_addr);
+	if (fi_av_insert(r.av, &sa, 1, &peer, 0, NULL) != 1)
+		_exit(3);
+	for (unsigned int i = 0; i < c->nb_sizes; i++) {
+		uint32_t size = c->sizes[i];
+		struct perf_lane lane = {.dev = (int16_t)dev, .vchan = 0,
+					 .src = (uintptr_t)src, .dst = ti->win, .span = size};
+		struct perf_rate rate;
+
+		res[i].status = source_check((int16_t)dev, src, back, ti->win, size);
+		if (res[i].status == 0)
+			res[i].status = perf_measure_dma(&lane, 1, size, c->burst, c->kick,
+							 c->duration, &rate);
+		if (res[i].status != 0)
+			break;
+		res[i].gbps = rate.gbps;
+		res[i].mops = rate.mops;
+		res[i].ops = rate.ops;
+		if (write_all(mode, "r", 1) != 0)
+			_exit(4);
+		usleep(10000);
+		res[i].raw_gbps = raw_measure(&r, peer, ti->virt ? ti->raw_buf : 0, ti->raw_key,
+					      src, size, c->duration);
+		if (write_all(mode, "i", 1) != 0)
+			_exit(4);
+	}
+	idd_dma_stop((int16_t)dev);
+	idd_dma_close((int16_t)dev);
+	raw_close(&r);
+	_exit(write_all(out, res, sizeof(res)) == 0 ? 0 : 4);
+}
+
+static uint64_t
+fabric_window(const struct perf_case *c)
+{
+	uint64_t m = 4096;
+
+	for (unsigned int i = 0; i < c->nb_sizes; i++)
+		if (c->sizes[i] > m)
+			m = c->sizes[i];
+	return m;
+}
+
+static int
+fabric_run(const struct perf_case *c, struct perf_env *env)
+{
+	int tp[2] = {-1, -1}, stop[2] = {-1, -1}, sp[2] = {-1, -1};
+	struct source_result res[PERF_MAX_SIZES];
+	uint8_t tdom[16], sdom[16];
+	struct target_info ti;
+	struct fab_hosts h;
+	pid_t t = -1, s = -1;
+	uint64_t span = fabric_window(c);
+	int ret = 0, st;
+
+	if (getrandom(tdom, 16, 0) != 16 || getrandom(sdom, 16, 0) != 16)
+		return -EIO;
+	perf_progress("idd-perf: case %u/%u %s: setting up two hosts", env->case_no, env->nb_cases,
+		      c->name);
+	hosts_up(&h);
+	if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(stop, O_CLOEXEC) != 0 || pipe2(sp, O_CLOEXEC) != 0) {
+		ret = -errno;
+		goto out;
+	}
+	t = fork();
+	if (t == 0) {
+		close(stop[1]); /* or it would never see the end of file */
+		target_main(&h, env, tdom, span, tp[1], stop[0]);
+	}
+	if (t < 0 || read_all(tp[0], &ti, sizeof(ti)) != 0) {
+		fprintf(stderr, "idd-perf: case '%s': the target host did not start\n", c->name);
+		ret = -EIO;
+		goto out;
+	}
+	/* The target's listening port: the same rule as in target_main. */
+	uint16_t port = (uint16_t)(20000u + (unsigned int)t % 30000u);
+
+	perf_progress("idd-perf: case %u/%u %s: measuring", env->case_no, env->nb_cases, c->name);
+	s = fork();
+	if (s == 0)
+		source_main(c, &h, env, tdom, sdom, &ti, port, span, sp[1], stop[1]);
+	if (s < 0 || read_all(sp[0], res, sizeof(res)) != 0) {
+		fprintf(stderr, "idd-perf: case '%s': the source host failed\n", c->name);
+		ret = -EIO;
+		goto out;
+	}
+	for (unsigned int i = 0; i < c->nb_sizes; i++) {
+		struct perf_row row;
+		char sz[32];
+
+		if (res[i].status != 0) {
+			fprintf(stderr, "idd-perf: case '%s': size %u: %s\n", c->name, c->sizes[i],
+				strerror(-res[i].status));
+			ret = -EIO;
+			break;
+		}
+		for (int k = 0; k < 2; k++) {
+			perf_row_init(&row);
+			snprintf(row.name, sizeof(row.name), "%.36s%s", c->name,
+				 h.netns ? "" : " (loopback)");
+			snprintf(row.type, sizeof(row.type), "fabric");
+			snprintf(row.direction, sizeof(row.direction), "%s",
+				 k == 0 ? "to-peer" : "fi_write");
+			row.size = c->sizes[i];
+			row.burst = c->burst;
+			row.kick = c->kick;
+			row.ring = c->ring;
+			row.peers = 1;
+			row.gbps = k == 0 ? res[i].gbps : res[i].raw_gbps;
+			row.mops = k == 0 ? res[i].mops : row.gbps * 1e3 / c->sizes[i];
+			row.ops = k == 0 ? res[i].ops : 0;
+			if (perf_report_add(&row) != 0)
+				ret = -ENOMEM;
+		}
+		perf_format_size(sz, sizeof(sz), c->sizes[i]);
+		fprintf(stderr, "idd-perf: fabric %s: idd %.3f GB/s, fi_write %.3f GB/s: %.2f of "
+				"fi_write\n", sz, res[i].gbps, res[i].raw_gbps,
+			res[i].raw_gbps > 0 ? res[i].gbps / res[i].raw_gbps : 0.0);
+	}
+out:
+	if (s > 0)
+		waitpid(s, &st, 0);
+	if (stop[1] >= 0)
+		close(stop[1]); /* the target ends (the source's copy closed at its exit) */
+	if (t > 0)
+		waitpid(t, &st, 0);
+	for (int i = 0; i < 2; i++) {
+		if (tp[i] >= 0)
+			close(tp[i]);
+		if (sp[i] >= 0)
+			close(sp[i]);
+		if (i == 0 && stop[0] >= 0)
+			close(stop[0]);
+	}
+	hosts_down(&h);
+	return ret;
+}
+
+const struct perf_case_type perf_case_fabric = {
+	.name = "fabric",
+	.summary = "inter-OS copies over the fabric driver between two network namespaces, "
+		   "next to a plain libfabric fi_write loop",
+	.keys = PERF_KEY_SIZES | PERF_KEY_BURST | PERF_KEY_KICK | PERF_KEY_RING |
+		PERF_KEY_DURATION,
+	.set_key = NULL,
+	.check = NULL,
+	.peers_needed = NULL,
+	.peer_window = NULL,
+	.run = fabric_run,
+	.cleanup = NULL,
+};
