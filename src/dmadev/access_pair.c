@@ -60,6 +60,27 @@ group_call_end(struct idd_dma_dev *dev, int ret)
 	return ret;
 }
 
+struct idd_dma_dev *
+dmadev_group_ext_begin(int16_t dev_id)
+{
+	struct idd_dma_dev *dev;
+
+	pthread_mutex_lock(&dmadev_registry_lock);
+	dev = dmadev_get_locked(dev_id);
+	if (dev != NULL && dev->dev_ops != NULL && dev->dev_ops->group_ext != NULL)
+		dev->group_calls++;
+	else
+		dev = NULL;
+	pthread_mutex_unlock(&dmadev_registry_lock);
+	return dev;
+}
+
+int
+dmadev_group_ext_end(struct idd_dma_dev *dev, int ret)
+{
+	return group_call_end(dev, ret);
+}
+
 static bool
 has_create(const struct dma_dev_ops *o)
 {

@@ -23,10 +23,28 @@
 #include <stdio.h>
 
 #include <idd/idd_dmadev.h>
+#include <idd/idd_group.h>
 
 #include "common/kvargs.h"
 
 struct idd_dma_dev;
+
+/* idd's group extensions (idd_group.h) for a driver whose groups are its
+ * own rather than src/group's (the fabric driver). The public calls route
+ * to these when dma_dev_ops::group_ext is set, after their argument checks;
+ * they run like the group ops (no registry lock, a group-call reference
+ * held). */
+struct dma_group_ext_ops {
+	int (*event_register)(struct idd_dma_dev *dev, int16_t group_id,
+			      idd_dma_group_event_cb_t cb, void *user_data);
+	int (*members)(struct idd_dma_dev *dev, int16_t group_id,
+		       struct idd_dma_group_member *members, unsigned int max);
+	int (*publish)(struct idd_dma_dev *dev, int16_t group_id, const char *name,
+		       uint64_t addr, uint64_t len);
+	int (*unpublish)(struct idd_dma_dev *dev, int16_t group_id, const char *name);
+	int (*lookup)(struct idd_dma_dev *dev, int16_t group_id, const char *name,
+		      int timeout_ms, struct idd_dma_group_buffer *out);
+};
 
 struct dma_dev_ops {
 	/* Fill capabilities and limits. dev_name, numa_node and nb_vchans are
@@ -74,6 +92,8 @@ struct dma_dev_ops {
 	int (*access_pair_group_leave)(struct idd_dma_dev *dev, int16_t group_id);
 	int (*access_pair_group_handler_get)(struct idd_dma_dev *dev, int16_t group_id,
 					     idd_uuid_t domain_id, uint16_t *handler);
+	/* NULL: src/group serves idd's group extensions for this device. */
+	const struct dma_group_ext_ops *group_ext;
 };
 
 struct dma_driver {
@@ -106,6 +126,13 @@ struct idd_dma_dev {
 	void *dev_private;
 	unsigned int group_calls;   /* group ops running now (access_pair.c) */
 };
+
+/* The device @dev_id when its driver has group_ext, with a group-call
+ * reference held (idd_dma_close() waits for it), else NULL; give the
+ * reference back with dmadev_group_ext_end(), which returns @ret
+ * (access_pair.c). */
+struct idd_dma_dev *dmadev_group_ext_begin(int16_t dev_id);
+int dmadev_group_ext_end(struct idd_dma_dev *dev, int ret);
 
 /* The drivers idd knows, by name (dmadev/driver_list.c). */
 const struct dma_driver *dma_driver_find(const char *name);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "dmadev/dmadev_driver.h"
 #include "group/group_internal.h"
 
 /* A lookup waiting for a name. */
@@ -315,6 +316,11 @@ idd_dma_group_buffer_publish(int16_t dev_id, int16_t group_id, const char *name,
 					     : "the range wraps around the address space");
 		return -EINVAL;
 	}
+	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
+
+	if (xd != NULL)
+		return dmadev_group_ext_end(xd, xd->dev_ops->group_ext->publish(
+							xd, group_id, name, p.addr, len));
 	return ctl_call(&p.req);
 }
 
@@ -327,6 +333,10 @@ idd_dma_group_buffer_unpublish(int16_t dev_id, int16_t group_id, const char *nam
 
 	if (ret != 0)
 		return ret;
+	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
+
+	if (xd != NULL)
+		return dmadev_group_ext_end(xd, xd->dev_ops->group_ext->unpublish(xd, group_id, name));
 	return ctl_call(&p.req);
 }
 
@@ -381,6 +391,11 @@ idd_dma_group_buffer_lookup(int16_t dev_id, int16_t group_id, const char *name, 
 			out == NULL ? "output pointer is NULL" : "timeout below -1");
 		return -EINVAL;
 	}
+	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
+
+	if (xd != NULL)
+		return dmadev_group_ext_end(xd, xd->dev_ops->group_ext->lookup(xd, group_id, name,
+									       timeout_ms, out));
 	/* The replica is local: answer without the control thread when we can. */
 	pthread_mutex_lock(&ctl_lock);
 	g = group_find(dev_id, group_id);

@@ -13,6 +13,7 @@
 #include "common/kvargs.h"
 #include "common/log.h"
 #include "common/trace.h"
+#include "dmadev/dmadev_driver.h"
 #include "group/control_loop.h"
 #include "group/group_internal.h"
 #include "mem/window_table.h"
@@ -916,6 +917,11 @@ idd_dma_access_pair_group_members(int16_t dev_id, int16_t group_id,
 
 	if (members == NULL && max != 0)
 		return -EINVAL;
+	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
+
+	if (xd != NULL)
+		return dmadev_group_ext_end(xd, xd->dev_ops->group_ext->members(xd, group_id, members,
+										max));
 	pthread_mutex_lock(&ctl_lock);
 	g = group_find(dev_id, group_id);
 	if (g == NULL || g->state != G_ACTIVE) {
@@ -978,7 +984,10 @@ idd_dma_access_pair_group_event_register(int16_t dev_id, int16_t group_id,
 {
 	struct register_req r = {.req.fn = register_run, .dev_id = dev_id, .group_id = group_id,
 				 .cb = cb, .arg = user_data};
-	int ret = ctl_call(&r.req);
+	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
+	int ret = xd != NULL ? dmadev_group_ext_end(xd, xd->dev_ops->group_ext->event_register(
+								    xd, group_id, cb, user_data))
+			     : ctl_call(&r.req);
 
 	trace_group_event_register(dev_id, group_id, (const void *)cb, user_data, ret);
 	return ret;

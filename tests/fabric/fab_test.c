@@ -70,6 +70,19 @@ ft_event_cb(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 		atomic_fetch_add(&ev_self->destroyed_seen, 1);
 }
 
+void
+ft_ext_cb(int16_t dev_id, int16_t group_id, const unsigned char domain_id[16],
+	  enum idd_dma_group_event event, void *user_data)
+{
+	struct ft_host *h = user_data;
+
+	(void)dev_id, (void)group_id, (void)domain_id;
+	if (event == IDD_DMA_GROUP_EV_MEMBER_JOINED)
+		atomic_fetch_add(&h->joined_seen, 1);
+	else if (event == IDD_DMA_GROUP_EV_MEMBER_LEFT)
+		atomic_fetch_add(&h->ext_left_seen, 1);
+}
+
 uint16_t
 ft_handler(int16_t dev, int16_t group, const uint8_t domain[16])
 {

@@ -39,6 +39,8 @@ struct ft_host {
 	_Atomic uint64_t progress;    /* operations completed in a long transfer */
 	_Atomic int left_seen;        /* MEMBER_LEFT events received */
 	_Atomic int destroyed_seen;   /* GROUP_DESTROYED events received */
+	_Atomic int joined_seen;      /* MEMBER_JOINED (extended callback) */
+	_Atomic int ext_left_seen;    /* MEMBER_LEFT (extended callback) */
 	_Atomic int err_status;       /* an error status seen in a long transfer */
 	_Atomic int result;           /* 1 ok, -1 failed (set by the role at exit) */
 };
@@ -63,6 +65,11 @@ void ft_sleep_ms(int ms);
 void ft_events_to(struct ft_host *self);
 void ft_event_cb(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 		 enum idd_dma_access_pair_group_event_type event);
+
+/* Extended callback (idd_dma_access_pair_group_event_register); the user
+ * pointer is the host record to count into. */
+void ft_ext_cb(int16_t dev_id, int16_t group_id, const unsigned char domain_id[16],
+	       enum idd_dma_group_event event, void *user_data);
 
 /* The handler of @domain in @group, waiting up to 10 s for it to appear. */
 uint16_t ft_handler(int16_t dev, int16_t group, const uint8_t domain[16]);

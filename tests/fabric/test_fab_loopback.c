@@ -46,6 +46,8 @@ role_creator(void)
 	CHECK(win != NULL && buf != NULL);
 	memcpy(token, b->token, 16);
 	CHECK(idd_dma_access_pair_group_create(dev, me->domain, token, &gid, ft_event_cb) == 0);
+	CHECK(idd_dma_access_pair_group_event_register(dev, gid, ft_ext_cb, me) == 0);
+	CHECK(idd_dma_group_buffer_publish(dev, gid, "abuf", win, 4096) == 0);
 	atomic_store(&me->win, (uint64_t)(uintptr_t)win);
 	atomic_store(&b->group_id, gid);
 	atomic_store(&b->ready, 1);
@@ -54,6 +56,19 @@ role_creator(void)
 	uint16_t h_me = ft_handler(dev, gid, me->domain), h_b = ft_handler(dev, gid, peer->domain);
 	uint64_t wb = atomic_load(&peer->win);
 	uint16_t src[2] = {h_me, h_b}, dst[2] = {h_b, h_me};
+	struct idd_dma_group_member mem[4];
+	struct idd_dma_group_buffer jb;
+
+	/* Extensions: MEMBER_JOINED, the member list, the directory. */
+	CHECK(ft_wait_int(&me->joined_seen, 1, 5000));
+	CHECK(idd_dma_access_pair_group_members(dev, gid, mem, 4) == 2);
+	CHECK(mem[0].is_creator && mem[0].is_self && mem[0].handler == h_me);
+	CHECK(!mem[1].is_self && mem[1].handler == h_b &&
+	      memcmp(mem[1].domain_id, peer->domain, 16) == 0);
+	CHECK(idd_dma_group_buffer_lookup(dev, gid, "jbuf", 5000, &jb) == 0);
+	CHECK(jb.addr == wb + MiB && jb.len == MiB && jb.handler == h_b);
+	CHECK(idd_dma_group_buffer_publish(dev, gid, "abuf", win, 64) == -EEXIST);
+	CHECK(idd_dma_group_buffer_unpublish(dev, gid, "jbuf") == -EPERM);
 
 	ft_start(dev, 2, src, dst);
 	/* Local to remote: a copy, a fill, a copy_sg. */
@@ -83,7 +98,7 @@ role_creator(void)
 	      IDD_DMA_STATUS_INVALID_LENGTH);
 	/* Remote to local: the joiner's pattern at +1 MiB. */
 	memset(buf, 0, MiB);
-	CHECK(ft_op(dev, 1, 'c', wb + MiB, (uint64_t)(uintptr_t)buf, MiB) ==
+	CHECK(ft_op(dev, 1, 'c', jb.addr, (uint64_t)(uintptr_t)buf, MiB) ==
 	      IDD_DMA_STATUS_SUCCESSFUL);
 	CHECK(ft_pattern_ok(buf, MiB, 2));
 	atomic_store(&me->phase, 1);
@@ -97,6 +112,10 @@ role_creator(void)
 
 	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
 	CHECK(ft_wait_int(&me->left_seen, 1, 5000));
+	CHECK(ft_wait_int(&me->ext_left_seen, 1, 5000));
+	/* What the departed member published went with it. */
+	CHECK(idd_dma_group_buffer_lookup(dev, gid, "jbuf", 0, &jb) == -ENOENT);
+	CHECK(idd_dma_access_pair_group_members(dev, gid, mem, 4) == 1);
 	/* Its handler is gone; then the group can go. */
 	uint16_t h;
 
@@ -131,6 +150,19 @@ role_joiner(void)
 	CHECK(ft_wait_int(&b->ready, 1, 20000));
 	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, atomic_load(&b->group_id),
 					     ft_event_cb) == 0);
+	int16_t gid = atomic_load(&b->group_id);
+	struct idd_dma_group_buffer ab;
+
+	CHECK(idd_dma_group_buffer_publish(dev, gid, "jbuf", win + MiB, MiB) == 0);
+	CHECK(idd_dma_group_buffer_publish(dev, gid, "abuf", win, 64) == -EEXIST);
+	CHECK(idd_dma_group_buffer_lookup(dev, gid, "abuf", 5000, &ab) == 0);
+	CHECK(ab.addr == atomic_load(&cr->win) && ab.len == 4096 &&
+	      memcmp(ab.domain_id, cr->domain, 16) == 0);
+	CHECK(idd_dma_group_buffer_unpublish(dev, gid, "abuf") == -EPERM);
+	/* A name published and withdrawn. */
+	CHECK(idd_dma_group_buffer_publish(dev, gid, "tmp", win, 8) == 0);
+	CHECK(idd_dma_group_buffer_unpublish(dev, gid, "tmp") == 0);
+	CHECK(idd_dma_group_buffer_lookup(dev, gid, "tmp", 0, &ab) == -ENOENT);
 	atomic_store(&me->phase, 1);
 	CHECK(ft_wait_int(&cr->phase, 1, 20000));
 	CHECK(ft_pattern_ok(win, MiB, 1));
@@ -208,7 +240,7 @@ main(void)
 	CHECK(WIFEXITED(xs) && WEXITSTATUS(xs) == 0 && printf("ok - wrong token refused (EACCES), unknown group ENOENT\n"));
 	CHECK(ft_wait_int(&b->h[0].phase, 2, 60000));
 	printf("ok - copy, fill, copy_sg both ways, bytes checked by their owner; bad ranges "
-	       "fail with INVALID_*_ADDR\n");
+	       "fail with INVALID_*_ADDR; MEMBER_JOINED, member list, directory\n");
 	/* Kill the joiner once the stream is well under way. */
 	CHECK(ft_wait_u64(&b->h[0].progress, 20, 60000));
 	kill(j, SIGKILL);

@@ -142,21 +142,29 @@ fab_events_deliver(struct fab_dev *fd, struct fab_events *ev)
 		struct fab_event *e = &ev->e[i];
 
 		if (e->cb != NULL)
-			e->cb(fd->dev_id, e->group_id, e->domain, e->ev);
+			e->cb(fd->dev_id, e->group_id, e->domain,
+			      (enum idd_dma_access_pair_group_event_type)e->ev);
+		if (e->ext_cb != NULL)
+			e->ext_cb(fd->dev_id, e->group_id, e->domain, e->ev, e->ext_arg);
 	}
 	ev->n = 0;
 }
 
-static void
+void
 fab_event_add(struct fab_events *ev, struct fab_group *g, const uint8_t *domain,
-	      enum idd_dma_access_pair_group_event_type type)
+	      enum idd_dma_group_event type)
 {
-	if (ev->n == FAB_MAX_EVENTS || g->cb == NULL)
+	idd_dma_access_pair_group_event_cb_t cb =
+		type == IDD_DMA_GROUP_EV_MEMBER_JOINED ? NULL : g->cb;
+
+	if (ev == NULL || ev->n == FAB_MAX_EVENTS || (cb == NULL && g->ext_cb == NULL))
 		return;
 	ev->e[ev->n].group_id = g->id;
 	memcpy(ev->e[ev->n].domain, domain, WIRE_UUID_LEN);
 	ev->e[ev->n].ev = type;
-	ev->e[ev->n].cb = g->cb;
+	ev->e[ev->n].cb = cb;
+	ev->e[ev->n].ext_cb = g->ext_cb;
+	ev->e[ev->n].ext_arg = g->ext_arg;
 	ev->n++;
 }
 
@@ -169,10 +177,11 @@ fab_member_gone(struct fab_dev *fd, struct fab_group *g, struct fab_peer *p,
 	fab_av_remove(fd, p);
 	g->m[p->slot] = NULL;
 	p->conn = -1;
+	fab_dir_forget(g, p->slot);
 	atomic_store(&fd->peers_changed, true);
 	fab_engine_kick(fd);
 	if (ev != NULL)
-		fab_event_add(ev, g, p->domain, IDD_DMA_GROUP_EVENT_MEMBER_LEFT);
+		fab_event_add(ev, g, p->domain, IDD_DMA_GROUP_EV_MEMBER_LEFT);
 	if (!g->creator)
 		return;
 	/* Tell the others. */
@@ -205,7 +214,7 @@ fab_group_lost(struct fab_dev *fd, struct fab_group *g, struct fab_events *ev)
 	atomic_store(&fd->peers_changed, true);
 	fab_engine_kick(fd);
 	if (ev != NULL)
-		fab_event_add(ev, g, g->domain, IDD_DMA_GROUP_EVENT_GROUP_DESTROYED);
+		fab_event_add(ev, g, g->domain, IDD_DMA_GROUP_EV_GROUP_DESTROYED);
 	if (g->to_creator != NULL) {
 		g->to_creator->dead = true;
 		g->to_creator->peer = NULL;
@@ -219,7 +228,9 @@ fab_group_lost(struct fab_dev *fd, struct fab_group *g, struct fab_events *ev)
 		if (fd->groups[i] == g)
 			fd->groups[i] = NULL;
 	auth_wipe(g->token, sizeof(g->token));
+	free(g->dir);
 	free(g);
+	pthread_cond_broadcast(&fd->cv); /* lookups waiting in it give up */
 }
 
 /* Unlink and close a connection; what it carried is gone (mu held). */
@@ -273,7 +284,8 @@ fab_refuse(struct fab_conn *c, int code)
 
 /* The creator's side of a join: HELLO, AUTH, INTRO (mu held). */
 static int
-fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *m)
+fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *m,
+		 struct fab_events *ev)
 {
 	char ip[INET_ADDRSTRLEN];
 	struct fab_group *g;
@@ -387,10 +399,13 @@ fab_creator_step(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 					return -1;
 			}
 		}
+		if (fab_dir_announce(g, c->fd) != 0)
+			return -1;
 		memset(&out, 0, sizeof(out));
 		out.type = WIRE_ACTIVE;
 		if (fab_send(c->fd, &out) != 0)
 			return -1;
+		fab_event_add(ev, g, c->peer->domain, IDD_DMA_GROUP_EV_MEMBER_JOINED);
 		c->state = FAB_C_MEMBER;
 		c->peer->active = true;
 		/* Members hear of the newcomer with its windows; joiners still
@@ -488,7 +503,16 @@ fab_conn_message(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 			return -1;
 		p->ip = m->u.member.pid;
 		p->port = (uint16_t)m->u.member.uid;
-		return fab_av_insert(fd, p) == 0 ? 0 : -1;
+		if (fab_av_insert(fd, p) != 0)
+			return -1;
+		fab_event_add(ev, g, p->domain, IDD_DMA_GROUP_EV_MEMBER_JOINED);
+		return 0;
+	case WIRE_DIR_PUBLISH:
+	case WIRE_DIR_UNPUBLISH:
+	case WIRE_DIR_RESULT:
+	case WIRE_DIR_ENTRY:
+	case WIRE_DIR_REMOVE:
+		return fab_dir_message(fd, g, c, m);
 	case WIRE_MEMBER_LEFT:
 		if (g->creator || m->u.left.slot >= WIRE_MAX_MEMBERS)
 			return -1;
@@ -545,7 +569,7 @@ fab_conn_input(struct fab_dev *fd, struct fab_conn *c, struct fab_events *ev)
 			if (c->state == FAB_C_JOINED || c->state == FAB_C_MEMBER)
 				ret = fab_conn_message(fd, c, &m, ev);
 			else
-				ret = fab_creator_step(fd, c, &m);
+				ret = fab_creator_step(fd, c, &m, ev);
 			if (ret != 0) {
 				if (ret != -2 && c->state != FAB_C_JOINED && m.type != WIRE_LEAVE &&
 				    m.type != WIRE_GROUP_DESTROYED)
@@ -618,6 +642,7 @@ fab_ctl_main(void *arg)
 
 		poll(pfd, n, (int)(fd->keepalive_ms / 2 ? fd->keepalive_ms / 2 : 1));
 
+		pthread_mutex_lock(&fd->deliver_mu);
 		pthread_mutex_lock(&fd->mu);
 		if (pfd[0].revents & POLLIN) {
 			uint64_t v;
@@ -664,6 +689,7 @@ fab_ctl_main(void *arg)
 		}
 		pthread_mutex_unlock(&fd->mu);
 		fab_events_deliver(fd, ev);
+		pthread_mutex_unlock(&fd->deliver_mu);
 	}
 	free(ev);
 	return NULL;

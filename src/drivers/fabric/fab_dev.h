@@ -215,8 +215,18 @@ struct fab_dev {
 	int ctl_efd;
 	int listen_fd;
 
+	/* Held by the control thread from reading messages until their events
+	 * are delivered, so that replacing a callback waits for the old one. */
+	pthread_mutex_t deliver_mu;
 	/* Shared state (mu). */
 	pthread_mutex_t mu;
+	/* Signalled (with mu) when a directory entry arrives, a request is
+	 * answered, or a group goes. */
+	pthread_cond_t cv;
+	/* A joiner's directory request waiting for its DIR_RESULT (mu). */
+	uint32_t req_id;
+	bool req_done;
+	int req_code;
 	struct fab_peer *peers;
 	struct fab_group *groups[FAB_MAX_GROUPS];
 	struct fab_conn *conns;

@@ -81,6 +81,11 @@ fab_group_new(struct fab_dev *fd, int16_t id, const uint8_t *domain,
 
 	if (i < 0 || (g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
+	g->dir = calloc(IDD_DMA_GROUP_MAX_BUFFERS, sizeof(*g->dir));
+	if (g->dir == NULL) {
+		free(g);
+		return NULL;
+	}
 	g->id = id;
 	g->cb = cb;
 	memcpy(g->domain, domain, WIRE_UUID_LEN);

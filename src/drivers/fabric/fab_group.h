@@ -49,6 +49,13 @@ struct fab_conn {
 	uint8_t rx[WIRE_MAX_MSG];
 };
 
+/* One entry of a group's published-buffer directory. */
+struct fab_dir_entry {
+	char name[WIRE_NAME_MAX + 1];
+	uint16_t owner_slot;
+	uint64_t addr, len;
+};
+
 struct fab_group {
 	int16_t id;
 	bool creator;
@@ -58,14 +65,23 @@ struct fab_group {
 	uint16_t my_slot;
 	struct fab_peer *m[WIRE_MAX_MEMBERS];
 	struct fab_conn *to_creator;   /* joiner only */
+	/* The extended callback (idd_dma_access_pair_group_event_register). */
+	idd_dma_group_event_cb_t ext_cb;
+	void *ext_arg;
+	/* The directory: the creator's is authoritative, each joiner keeps a
+	 * replica (IDD_DMA_GROUP_MAX_BUFFERS entries). */
+	struct fab_dir_entry *dir;
+	unsigned int nb_dir;
 };
 
 /* An event to deliver once mu is released. */
 struct fab_event {
 	int16_t group_id;
 	uint8_t domain[WIRE_UUID_LEN];
-	enum idd_dma_access_pair_group_event_type ev;
-	idd_dma_access_pair_group_event_cb_t cb;
+	enum idd_dma_group_event ev;
+	idd_dma_access_pair_group_event_cb_t cb; /* upstream's (not for JOINED) */
+	idd_dma_group_event_cb_t ext_cb;
+	void *ext_arg;
 };
 #define FAB_MAX_EVENTS 256
 struct fab_events {
@@ -98,5 +114,17 @@ int fab_conn_message(struct fab_dev *fd, struct fab_conn *c, const struct wire_m
 		     struct fab_events *ev);
 void fab_conn_close(struct fab_dev *fd, struct fab_conn *c);
 void fab_events_deliver(struct fab_dev *fd, struct fab_events *ev);
+/* Queue @type for @g's callbacks (@ev may be NULL: nobody to tell). */
+void fab_event_add(struct fab_events *ev, struct fab_group *g, const uint8_t *domain,
+		   enum idd_dma_group_event type);
+
+/* fab_dir.c: the directory's messages (mu held); 0, or -1 to drop. */
+int fab_dir_message(struct fab_dev *fd, struct fab_group *g, struct fab_conn *c,
+		    const struct wire_msg *m);
+/* Send every entry to a joiner finishing its handshake (creator). */
+int fab_dir_announce(struct fab_group *g, int conn);
+/* Forget what the member at @slot published (it is gone). */
+void fab_dir_forget(struct fab_group *g, uint16_t slot);
+extern const struct dma_group_ext_ops fab_group_ext_ops;
 
 #endif

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/fabric/fab_dev.h"
+#include "drivers/fabric/fab_group.h"
 
 static int
 fab_parse_ip(const char *dev, const char *key, const char *text, uint32_t *ip, uint16_t *port)
@@ -249,6 +249,8 @@ fab_close(struct idd_dma_dev *dev)
 	fab_vchans_free(fd);
 	fab_fabric_close(fd);
 	pthread_mutex_destroy(&fd->mu);
+	pthread_mutex_destroy(&fd->deliver_mu);
+	pthread_cond_destroy(&fd->cv);
 	return 0;
 }
 
@@ -356,6 +358,7 @@ static const struct dma_dev_ops fab_dev_ops = {
 	.access_pair_group_join = fab_group_join,
 	.access_pair_group_leave = fab_group_leave,
 	.access_pair_group_handler_get = fab_group_handler_get,
+	.group_ext = &fab_group_ext_ops,
 };
 
 static int
@@ -394,6 +397,8 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 		return -EINVAL;
 	}
 	pthread_mutex_init(&fd->mu, NULL);
+	pthread_mutex_init(&fd->deliver_mu, NULL);
+	pthread_cond_init(&fd->cv, NULL);
 	ret = fab_fabric_open(fd, provider != NULL ? provider : "tcp");
 	if (ret == 0)
 		ret = fab_engine_start(fd);
@@ -407,6 +412,8 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 		fab_engine_stop(fd);
 		fab_fabric_close(fd);
 		pthread_mutex_destroy(&fd->mu);
+		pthread_mutex_destroy(&fd->deliver_mu);
+		pthread_cond_destroy(&fd->cv);
 		return ret;
 	}
 	dev->dev_ops = &fab_dev_ops;
