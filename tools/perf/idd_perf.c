@@ -55,8 +55,8 @@ static const struct subcommand subcommands[] = {
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], PERF_PEER_ARG) == 0)
-		return perf_peer_main();
+	if (argc >= 2 && strcmp(argv[1], PERF_PEER_ARG) == 0)
+		return perf_peer_main(argc == 3 ? argv[2] : NULL);
 	if (argc >= 2) {
 		const char *arg = argv[1];
 

@@ -5,9 +5,11 @@
  *   to-peer       ours -> a peer's window (one vchan per peer);
  *   from-peer     a peer's window -> ours;
  *   peer-to-peer  peer i's window -> peer i+1's (a third-party copy).
- * One device per engine, made at its first case: it creates a group, every
- * pool peer joins it and publishes its window in the group's directory,
- * where we look it up. Each case reconfigures the device's vchans.
+ * One device, of the case's engine (the other engine's is closed first, so
+ * that no idle worker competes): it creates a group, every pool peer joins
+ * it and publishes its window in the group's directory, where we look it
+ * up. Consecutive cases of one engine keep the device and reconfigure its
+ * vchans.
  *
  * Each (case, size) first checks one copy per lane byte for byte (the
  * pattern is put in place and read back with process_vm_writev/readv when
@@ -187,20 +189,23 @@ dev_open(const struct perf_case *c, struct perf_env *env, struct engine_dev *d)
 }
 
 static void
+dev_close(struct engine_dev *d)
+{
+	if (d->dev < 0)
+		return;
+	if (d->started)
+		idd_dma_stop(d->dev);
+	/* Closing the device ends its group; the peers hear of it. */
+	idd_dma_close(d->dev);
+	d->dev = -1;
+	d->started = false;
+}
+
+static void
 copy_cleanup(void)
 {
-	for (unsigned int e = 0; e < PERF_NB_ENGINES; e++) {
-		struct engine_dev *d = &devs[e];
-
-		if (d->dev < 0)
-			continue;
-		if (d->started)
-			idd_dma_stop(d->dev);
-		/* Closing the device ends its group; the peers hear of it. */
-		idd_dma_close(d->dev);
-		d->dev = -1;
-		d->started = false;
-	}
+	for (unsigned int e = 0; e < PERF_NB_ENGINES; e++)
+		dev_close(&devs[e]);
 	idd_mem_free(loc_src);
 	idd_mem_free(loc_dst);
 	loc_src = loc_dst = NULL;
@@ -547,6 +552,11 @@ copy_run(const struct perf_case *c, struct perf_env *env)
 
 	if ((ret = ensure_local(c, half_of(c))) != 0)
 		return ret;
+	/* One device at a time: an idle worker thread must not compete with
+	 * the inline engine's cases (a new group costs a millisecond). */
+	for (unsigned int e = 0; e < PERF_NB_ENGINES; e++)
+		if (e != (unsigned int)c->engine)
+			dev_close(&devs[e]);
 	if (d->dev < 0 && (ret = dev_open(c, env, d)) != 0)
 		return ret;
 	if ((ret = setup_lanes(c, env, d, lanes, nl)) != 0)

@@ -97,15 +97,21 @@ join_storm(const struct perf_case *c, struct perf_env *env, int16_t gid)
 
 	if (s == NULL)
 		return fail(c, "join storm", -ENOMEM);
-	for (; started < c->storm && ret == 0; started++) {
-		perf_progress("idd-perf: case %u/%u %s: storm: starting process %u/%u", env->case_no,
-			      env->nb_cases, c->name, started + 1, c->storm);
-		ret = perf_peer_start(&s[started], STORM_INDEX_BASE + started, 0, env->token,
+	/* Start them all, then wait until each is ready: process start-up is
+	 * not what the storm measures. */
+	perf_progress("idd-perf: case %u/%u %s: storm: starting %u processes", env->case_no,
+		      env->nb_cases, c->name, c->storm);
+	for (; started < c->storm && ret == 0; started++)
+		ret = perf_peer_spawn(&s[started], STORM_INDEX_BASE + started, 0, env->token,
 				      env->self_dom);
-	}
-	if (ret != 0) {
+	if (ret != 0)
 		started--; /* the failed one stopped itself */
-	} else {
+	for (unsigned int i = 0; i < started && ret == 0; i++) {
+		ret = perf_peer_ready(&s[i]);
+		if (ret != 0) /* it stopped itself; keep the others' slots in order */
+			s[i].pid = 0;
+	}
+	if (ret == 0) {
 		perf_progress("idd-perf: case %u/%u %s: storm: %u processes joining", env->case_no,
 			      env->nb_cases, c->name, c->storm);
 		t0 = perf_now();
@@ -115,6 +121,8 @@ join_storm(const struct perf_case *c, struct perf_env *env, int16_t gid)
 			ret = perf_peer_wait(&s[i], line, sizeof(line));
 		t1 = perf_now();
 	}
+	for (unsigned int i = 0; i < started; i++)
+		perf_peer_ask_exit(&s[i]);
 	for (unsigned int i = 0; i < started; i++)
 		perf_peer_stop(&s[i]);
 	free(s);

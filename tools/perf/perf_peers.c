@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,12 +152,15 @@ perf_peer_wait(struct perf_peer *p, char *line, size_t len)
 }
 
 int
-perf_peer_start(struct perf_peer *p, unsigned int index, uint64_t window,
+perf_peer_spawn(struct perf_peer *p, unsigned int index, uint64_t window,
 		const unsigned char token[16], const unsigned char base_dom[16])
 {
 	int to[2], from[2];
-	pid_t parent = getpid();
-	char tok_hex[33], dom_hex[33], line[128];
+	char tok_hex[33], dom_hex[33], parent[24];
+	char *argv[] = {(char *)"idd-perf", (char *)PERF_PEER_ARG, parent, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t dfl, none;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -171,31 +175,39 @@ perf_peer_start(struct perf_peer *p, unsigned int index, uint64_t window,
 		close(to[1]);
 		return ret;
 	}
+	/* posix_spawn, not fork: the child runs no pthread_atfork handler
+	 * (idd's would tidy up a copy of our library state that the exec
+	 * throws away anyway), and nothing of ours runs between fork and
+	 * exec. The peer asks for PR_SET_PDEATHSIG itself, then checks that
+	 * its parent is still @parent. */
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, to[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, from[1], 1);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	fflush(NULL);
-	p->pid = fork();
-	if (p->pid < 0) {
-		ret = -errno;
-		close(to[0]);
-		close(to[1]);
-		close(from[0]);
-		close(from[1]);
-		fprintf(stderr, "idd-perf: fork: %s\n", strerror(-ret));
-		return ret;
-	}
-	if (p->pid == 0) {
-		/* dup2 leaves the new descriptors open across exec. */
-		if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0)
-			_exit(127);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent) /* idd-perf died before prctl */
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/proc/self/exe", "idd-perf", PERF_PEER_ARG, (char *)NULL);
-		_exit(127);
-	}
-	live_add(p->pid);
+	ret = posix_spawn(&p->pid, "/proc/self/exe", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(to[0]);
 	close(from[1]);
+	if (ret != 0) {
+		close(to[1]);
+		close(from[0]);
+		p->pid = 0;
+		fprintf(stderr, "idd-perf: cannot start a peer process: %s\n", strerror(ret));
+		return -ret;
+	}
+	live_add(p->pid);
 	p->to = fdopen(to[1], "w");
 	p->from = fdopen(from[0], "r");
 	if (p->to == NULL || p->from == NULL) {
@@ -209,17 +221,43 @@ perf_peer_start(struct perf_peer *p, unsigned int index, uint64_t window,
 	to_hex(token, 16, tok_hex);
 	to_hex(p->dom, 16, dom_hex);
 	ret = perf_peer_send(p, "hello %u %" PRIu64 " %s %s", index, window, tok_hex, dom_hex);
-	if (ret == 0)
-		ret = perf_peer_wait(p, line, sizeof(line));
-	if (ret == 0 && sscanf(line, "ready %" SCNx64, &p->window_addr) != 1)
-		ret = -EPIPE;
 	if (ret != 0) {
-		if (ret != -EINTR)
-			fprintf(stderr, "idd-perf: peer %u did not start (%s)\n", index,
-				ret == -EPIPE ? "it exited" : strerror(-ret));
+		fprintf(stderr, "idd-perf: peer %u did not start (it exited)\n", index);
 		perf_peer_stop(p);
 	}
 	return ret;
+}
+
+int
+perf_peer_ready(struct perf_peer *p)
+{
+	char line[128];
+	int ret = perf_peer_wait(p, line, sizeof(line));
+
+	if (ret == 0 && sscanf(line, "ready %" SCNx64, &p->window_addr) != 1)
+		ret = -EPIPE;
+	if (ret != 0) {
+		perf_peer_stop(p);
+		if (ret == -EPIPE && WIFSIGNALED(p->status))
+			fprintf(stderr, "idd-perf: peer %u did not start (killed by signal %d)\n",
+				p->index, WTERMSIG(p->status));
+		else if (ret == -EPIPE)
+			fprintf(stderr, "idd-perf: peer %u did not start (exit status %d)\n",
+				p->index, WEXITSTATUS(p->status));
+		else if (ret != -EINTR)
+			fprintf(stderr, "idd-perf: peer %u did not start (%s)\n", p->index,
+				strerror(-ret));
+	}
+	return ret;
+}
+
+int
+perf_peer_start(struct perf_peer *p, unsigned int index, uint64_t window,
+		const unsigned char token[16], const unsigned char base_dom[16])
+{
+	int ret = perf_peer_spawn(p, index, window, token, base_dom);
+
+	return ret != 0 ? ret : perf_peer_ready(p);
 }
 
 static double
@@ -232,13 +270,19 @@ now_s(void)
 }
 
 void
-perf_peer_stop(struct perf_peer *p)
+perf_peer_ask_exit(struct perf_peer *p)
 {
 	if (p->to != NULL) {
 		perf_peer_send(p, "exit");
 		fclose(p->to);
 		p->to = NULL;
 	}
+}
+
+void
+perf_peer_stop(struct perf_peer *p)
+{
+	perf_peer_ask_exit(p);
 	if (p->from != NULL) {
 		fclose(p->from);
 		p->from = NULL;
@@ -247,6 +291,7 @@ perf_peer_stop(struct perf_peer *p)
 		double deadline = now_s() + 2.0;
 		int status;
 
+		status = 0;
 		while (waitpid(p->pid, &status, WNOHANG) == 0) {
 			if (now_s() > deadline) {
 				kill(p->pid, SIGKILL);
@@ -255,6 +300,7 @@ perf_peer_stop(struct perf_peer *p)
 			}
 			usleep(1000);
 		}
+		p->status = status;
 		live_del(p->pid);
 		p->pid = 0;
 	}
@@ -335,13 +381,18 @@ peer_joinloop(struct peer_state *s, int16_t gid, unsigned long n)
 }
 
 int
-perf_peer_main(void)
+perf_peer_main(const char *parent)
 {
 	struct peer_state s = {.dev = -1};
 	struct idd_dma_conf conf = {.nb_vchans = 1};
 	char line[256], tok_hex[64], dom_hex[64];
 	int dev, ret;
 
+	/* Die with idd-perf, even if it is killed; if it died already, we
+	 * were handed to another parent and go at once. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (parent == NULL || atoi(parent) != (int)getppid())
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (fgets(line, sizeof(line), stdin) == NULL ||
 	    sscanf(line, "hello %u %" SCNu64 " %63s %63s", &s.index, &s.len, tok_hex, dom_hex) != 4 ||

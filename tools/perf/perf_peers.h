@@ -3,9 +3,9 @@
 #define IDD_TOOLS_PERF_PEERS_H
 
 /*
- * Peer processes: idd-perf re-executes itself (fork, then exec of
- * /proc/self/exe with PERF_PEER_ARG) so that every peer starts with a clean
- * library, no threads copied by fork. A peer creates an inline sw device,
+ * Peer processes: idd-perf re-executes itself (posix_spawn of
+ * /proc/self/exe with PERF_PEER_ARG and its own pid) so that every peer
+ * starts with a clean library. A peer creates an inline sw device,
  * allocates one window (peers may read and write it) and waits for
  * commands on its stdin, answering one line each on its stdout:
  *
@@ -38,6 +38,7 @@ struct perf_peer {
 	uint64_t window;       /* bytes of its window (0: none) */
 	uint64_t window_addr;  /* its address, in the peer */
 	unsigned char dom[16]; /* its domain id */
+	int status;            /* wait status, once stopped */
 };
 
 /* The signal that asked idd-perf to stop (0: none). Long loops check it. */
@@ -65,13 +66,24 @@ int perf_peer_wait(struct perf_peer *p, char *line, size_t len);
 /* Read one more line of an answer (joinloop's numbers). 0 or -EPIPE. */
 int perf_peer_read_line(struct perf_peer *p, char *line, size_t len);
 
+/* The two halves of perf_peer_start(), to start many peers at once:
+ * fork, exec and greet; then wait for its window. On failure each stops
+ * the peer itself. */
+int perf_peer_spawn(struct perf_peer *p, unsigned int index, uint64_t window,
+		    const unsigned char token[16], const unsigned char base_dom[16]);
+int perf_peer_ready(struct perf_peer *p);
+
+/* Tell the peer to exit without waiting (perf_peer_stop() reaps it). */
+void perf_peer_ask_exit(struct perf_peer *p);
+
 /* Tell the peer to exit, reap it (SIGKILL after two seconds). */
 void perf_peer_stop(struct perf_peer *p);
 
 /* SIGKILL and reap every peer still running (any exit path). */
 void perf_peers_kill_all(void);
 
-/* The peer's main(), in the re-executed child. */
-int perf_peer_main(void);
+/* The peer's main(), in the re-executed child; @parent is idd-perf's pid
+ * as its command line says. */
+int perf_peer_main(const char *parent);
 
 #endif

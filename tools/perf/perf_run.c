@@ -449,14 +449,22 @@ start_pool(struct perf_env *env, const struct perf_case *cases, unsigned int nb)
 		want = n > want ? n : want;
 		window = w > window ? w : window;
 	}
+	if (want == 0)
+		return 0;
+	/* All at once, then wait for each one's window. */
+	perf_progress("idd-perf: starting %u peer process(es)", want);
 	for (unsigned int i = 0; i < want; i++) {
-		int ret;
+		int ret = perf_peer_spawn(&env->peers[i], i, window, env->token, env->self_dom);
 
-		perf_progress("idd-perf: starting peer process %u/%u", i + 1, want);
-		ret = perf_peer_start(&env->peers[i], i, window, env->token, env->self_dom);
 		if (ret != 0)
 			return ret;
 		env->nb_peers++;
+	}
+	for (unsigned int i = 0; i < want; i++) {
+		int ret = perf_peer_ready(&env->peers[i]);
+
+		if (ret != 0)
+			return ret;
 	}
 	return 0;
 }
@@ -503,6 +511,8 @@ run_cases(struct run_opts *o, struct perf_case *cases, unsigned int nb, double *
 	for (unsigned int t = 0; perf_case_types[t] != NULL; t++)
 		if (perf_case_types[t]->cleanup != NULL)
 			perf_case_types[t]->cleanup();
+	for (unsigned int i = 0; i < env.nb_peers; i++)
+		perf_peer_ask_exit(&env.peers[i]);
 	for (unsigned int i = 0; i < env.nb_peers; i++)
 		perf_peer_stop(&env.peers[i]);
 	perf_peers_kill_all();
