@@ -266,11 +266,12 @@ test_scatter_gather(void **state)
 	trio_down(&t);
 }
 
-/* Fill into a peer's window; refused into a read-only one. */
+/* Fill into a peer's window, from the caller and as a third party;
+ * refused into a read-only one. */
 static void
 test_fill(void **state)
 {
-	unsigned long long aw, ro;
+	unsigned long long aw, ro, bw;
 	struct trio t;
 
 	(void)state;
@@ -280,7 +281,18 @@ test_fill(void **state)
 	DP_OK(&t.a, "alloc %llu 1", 9 * MIB);
 	ro = t.a.val[0];
 	DP_OK(&t.a, "set %llu 64 0", ro);
+	DP_OK(&t.b, "alloc %llu 3", 2 * MIB);
+	bw = t.b.val[0];
 	trio_join(&t, NB_V);
+
+	/* Remote to remote: the destination is B's, the caller is P. */
+	guard_set(&t.b, bw + 5, 3000);
+	DP_STATUS(&t.p, IDD_DMA_STATUS_SUCCESSFUL, "fillop %d 0x0102030405060708 %llu 3000", V_R2R,
+		  bw + 5);
+	DP_OK(&t.b, "checkpat %llu 3000 0x0102030405060708", bw + 5);
+	guard_check(&t.b, bw + 5, 3000);
+	DP_STATUS(&t.p, IDD_DMA_STATUS_INVALID_DST_ADDR, "fillop %d 0x1111111111111111 %llu 64",
+		  V_R2R, aw);
 
 	guard_set(&t.a, aw + 3, 1001);
 	DP_STATUS(&t.p, IDD_DMA_STATUS_SUCCESSFUL, "fillop %d 0x0807060504030201 %llu 1001", V_L2R,
