@@ -15,6 +15,7 @@
  *               member has answered LEFT_DONE (its windows are unmapped
  *               there too), or LEFT_DONE_MS passed. Its leave returns
  *               when we close: by then nobody copies into its memory.
+ *               Its slot may go to a newcomer meanwhile.
  * Until ACTIVE a connection counts against its uid's cap of unauthenticated
  * connections (auth.h); a connection that never speaks only costs a timer.
  */
@@ -62,16 +63,19 @@ struct peer_hs {
 };
 
 /* A member that left, waiting for LEFT_DONE from the connections in
- * @owed (by slot: members, and other departing ones, which may still be
- * copying until their own leave completes). Its slot is not given to a
- * joiner meanwhile, so that slots name connections unambiguously. */
+ * @owed: the members', and those of the other members still leaving
+ * (their engines may copy until their own leave completes). Connections,
+ * not slots: a newcomer may take the leaver's slot meanwhile. A closing
+ * connection is taken out of every @owed at once (peer_close()), so none
+ * of these pointers outlives its connection. */
 struct departing {
 	struct departing *next;
 	struct group *g;
 	struct conn *c;
 	uint16_t slot;
 	uint8_t domain[WIRE_UUID_LEN];
-	uint64_t owed[WIRE_MAX_MEMBERS / 64];
+	unsigned int nb_owed;
+	struct conn *owed[2 * WIRE_MAX_MEMBERS];
 };
 
 static struct departing *departing_list; /* under ctl_lock */
@@ -198,28 +202,13 @@ const struct conn_ops creator_listen_ops = {
 	.on_accept = on_accept,
 };
 
-static struct departing *
-departing_of(const struct group *g, uint16_t slot)
-{
-	for (struct departing *d = departing_list; d != NULL; d = d->next)
-		if (d->g == g && d->slot == slot)
-			return d;
-	return NULL;
-}
-
 static bool
-owes(const struct departing *d, uint16_t slot)
+owes(const struct departing *d, const struct conn *c)
 {
-	return (d->owed[slot / 64] >> (slot % 64)) & 1u;
-}
-
-static bool
-owed_none(const struct departing *d)
-{
-	for (unsigned int i = 0; i < WIRE_MAX_MEMBERS / 64; i++)
-		if (d->owed[i] != 0)
-			return false;
-	return true;
+	for (unsigned int i = 0; i < d->nb_owed; i++)
+		if (d->owed[i] == c)
+			return true;
+	return false;
 }
 
 /* Let @d's leaver go once nobody owes it an answer and it owes nobody one
@@ -228,27 +217,34 @@ owed_none(const struct departing *d)
 static void
 departing_maybe_close(struct departing *d)
 {
-	if (!owed_none(d))
+	if (d->nb_owed != 0)
 		return;
 	for (struct departing *o = departing_list; o != NULL; o = o->next)
-		if (o != d && o->g == d->g && owes(o, d->slot))
+		if (o != d && o->g == d->g && owes(o, d->c))
 			return;
 	conn_close(d->c); /* peer_close() frees @d */
 }
 
-/* @slot's connection answered for, or can no longer touch, every
- * departed member's windows it was told about. */
+/* @from answered for the member that left from @slot with @domain, or
+ * (@all) can no longer touch anyone's windows: its process is gone or
+ * its connection is closing. */
 static void
-departing_settle(struct group *g, uint16_t slot, const uint8_t *domain, bool all)
+departing_settle(struct group *g, const struct conn *from, uint16_t slot, const uint8_t *domain,
+		 bool all)
 {
 	struct departing *d, *next;
 
 	for (d = departing_list; d != NULL; d = d->next) {
-		if (d->g != g || !owes(d, slot))
+		if (d->g != g)
 			continue;
-		if (!all && memcmp(d->domain, domain, WIRE_UUID_LEN) != 0)
+		if (!all && (d->slot != slot || memcmp(d->domain, domain, WIRE_UUID_LEN) != 0))
 			continue;
-		d->owed[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+		for (unsigned int i = 0; i < d->nb_owed; i++) {
+			if (d->owed[i] == from) {
+				d->owed[i] = d->owed[--d->nb_owed];
+				break;
+			}
+		}
 	}
 	/* Closing one may let another go: look again from the start. */
 	for (d = departing_list; d != NULL; d = next) {
@@ -299,19 +295,19 @@ depart(struct group *g, struct member *me, struct conn *c)
 	d->c = c;
 	d->slot = m.u.left.slot;
 	memcpy(d->domain, m.u.left.domain, WIRE_UUID_LEN);
+	creator_broadcast(g, &m, -1, NULL);
 	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++) {
-		const struct member *x = g->m[i];
+		struct member *x = g->m[i];
 
 		if (x != NULL && x->conn != NULL && !x->conn->closing && !x->conn->broken)
-			d->owed[i / 64] |= UINT64_C(1) << (i % 64);
+			d->owed[d->nb_owed++] = x->conn;
 	}
-	creator_broadcast(g, &m, -1, NULL);
 	/* The other departing members may still be copying, too. */
 	for (struct departing *o = departing_list; o != NULL; o = o->next) {
 		if (o->g != g || o->c->closing || o->c->broken)
 			continue;
 		if (conn_send(o->c, &m, -1) == 0)
-			d->owed[o->slot / 64] |= UINT64_C(1) << (o->slot % 64);
+			d->owed[d->nb_owed++] = o->c;
 	}
 	d->next = departing_list;
 	departing_list = d;
@@ -339,7 +335,7 @@ static int
 free_slot(struct group *g)
 {
 	for (int i = 1; i < WIRE_MAX_MEMBERS; i++)
-		if (g->m[i] == NULL && departing_of(g, (uint16_t)i) == NULL)
+		if (g->m[i] == NULL)
 			return i;
 	return -1;
 }
@@ -506,7 +502,7 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 	case P_DEPARTING:
 		/* It may still answer for the others that left. */
 		if (m->type == WIRE_LEFT_DONE) {
-			departing_settle(g, c->slot, m->u.left.domain, false);
+			departing_settle(g, c, m->u.left.slot, m->u.left.domain, false);
 			return;
 		}
 		if (fd >= 0)
@@ -569,7 +565,7 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 		break;
 	}
 	if (m->type == WIRE_LEFT_DONE && (c->state == P_WELCOMED || c->state == P_ACTIVE)) {
-		departing_settle(g, c->slot, m->u.left.domain, false);
+		departing_settle(g, c, m->u.left.slot, m->u.left.domain, false);
 		return;
 	}
 	if (fd >= 0)
@@ -588,11 +584,9 @@ peer_close(struct conn *c)
 	if (c->state == P_DEPARTING) {
 		/* Gone (all answered, timed out, or it hung up): nothing of its
 		 * process copies any more. */
-		struct departing *d = departing_take(c);
-
-		if (d != NULL && g != NULL)
-			departing_settle(g, d->slot, NULL, true);
-		free(d);
+		free(departing_take(c));
+		if (g != NULL)
+			departing_settle(g, c, 0, NULL, true);
 		return;
 	}
 	if (g == NULL)
@@ -625,7 +619,7 @@ peer_close(struct conn *c)
 		member_remove(g, me, false);
 	}
 	/* It owes no answer any more: its process is gone or leaving. */
-	departing_settle(g, c->slot, NULL, true);
+	departing_settle(g, c, 0, NULL, true);
 }
 
 void
