@@ -87,9 +87,33 @@ idd_log_get_level(void)
 	return (enum idd_log_level)atomic_load(&log_level);
 }
 
+/* fork(): a child must not inherit sink_lock held by a thread of the
+ * parent that was writing a line at that instant (the child's first line
+ * would wait forever). Held across fork, released on both sides. */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void
+sink_fork_prepare(void)
+{
+	pthread_mutex_lock(&sink_lock);
+}
+
+static void
+sink_fork_release(void)
+{
+	pthread_mutex_unlock(&sink_lock);
+}
+
+static void
+sink_fork_register(void)
+{
+	pthread_atfork(sink_fork_prepare, sink_fork_release, sink_fork_release);
+}
+
 void
 idd_log_set_sink(idd_log_sink_t sink, void *arg)
 {
+	pthread_once(&fork_once, sink_fork_register);
 	pthread_mutex_lock(&sink_lock);
 	log_sink = sink;
 	log_sink_arg = arg;
@@ -111,6 +135,7 @@ log_write(enum idd_log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
+	pthread_once(&fork_once, sink_fork_register);
 	pthread_mutex_lock(&sink_lock);
 	if (log_sink != NULL)
 		log_sink(level, line, log_sink_arg);

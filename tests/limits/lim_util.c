@@ -53,9 +53,32 @@ sink(enum idd_log_level level, const char *line, void *arg)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* The forked children of these tests log too: never let one inherit
+ * log_lock held by a thread of the parent. */
+static void
+fork_prepare(void)
+{
+	pthread_mutex_lock(&log_lock);
+}
+
+static void
+fork_release(void)
+{
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void
+register_fork(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
 void
 lim_log_capture(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, register_fork);
 	idd_log_set_sink(sink, NULL);
 }
 
