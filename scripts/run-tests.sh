@@ -72,7 +72,7 @@ stage() {
 
 # count_results DIR: add the results of DIR's last meson test run.
 count_results() {
-	local log=$1/meson-logs/testlog.json counts
+	local log=$1/meson-logs/$test_log.json counts
 	[ -f "$log" ] || return 0
 	counts=$(python3 - "$log" <<'PY'
 import json, sys
@@ -131,7 +131,7 @@ run_pass() {
 	[ $# -gt 0 ] && shift
 	test=("$@")
 
-	rm -f "$dir/meson-logs/testlog.json"
+	rm -f "$dir/meson-logs/$test_log.json"
 	stage "$name: configure" meson_setup "$dir" "${setup[@]}" || return 1
 	stage "$name: build" meson compile -C "$dir" || return 1
 	# meson test runs nothing, and succeeds, when a suite has no test.
@@ -158,6 +158,8 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:prin
 for pass in "${passes[@]}"; do
 	test_wrapper=()
 	skip_tests=
+	# meson names its log after the --wrapper of meson test, if any.
+	test_log=testlog
 	case $pass in
 	plain)
 		run_pass plain "$IDD_BUILD" -Dsanitize=none
@@ -223,9 +225,9 @@ for pass in "${passes[@]}"; do
 			"--show-leak-kinds=definite,indirect,possible"
 			--trace-children=yes "--trace-children-skip=/usr/*,/bin/*,*/sh,*/python3*")
 		[ -f "$IDD_TOP/scripts/valgrind.supp" ] && vg+=("--suppressions=$IDD_TOP/scripts/valgrind.supp")
-		# --logbase: with a wrapper, meson names its log after it.
+		test_log=testlog-valgrind
 		run_pass valgrind "$IDD_BUILD-vg" -Dsanitize=none -- --timeout-multiplier 10 \
-			--logbase testlog --wrapper "${vg[*]}"
+			--wrapper "${vg[*]}"
 		;;
 	esac
 done
