@@ -11,6 +11,8 @@
     check_perf.py IDD_PERF usage             bad options: exit 2, --help, -V
     check_perf.py IDD_PERF cleanup           SIGINT, SIGTERM, SIGKILL of
                                              idd-perf: no peer process survives
+    check_perf.py IDD_PERF peer-death        a peer killed mid-run: exit 1, the
+                                             reason, the other peer stopped
 
 Every run gets its own TMPDIR, which must be empty afterwards (idd-perf
 removes its runtime directory), and no process may be left that carries
@@ -342,6 +344,39 @@ def cleanup(exe):
         os.rmdir(tmp)
 
 
+def peer_death(exe):
+    # A peer killed while copies run: the copies fail with a status, the
+    # run ends with exit status 1 and says why, the other peer is stopped.
+    tmp = tempfile.mkdtemp(prefix="check-perf-death-")
+    p = subprocess.Popen([exe, "copy", "-D", "to-peer", "-e", "thread", "-p", "2", "-s", "4K",
+                          "-d", "30", "--progress"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=dict(os.environ, TMPDIR=tmp))
+    seen = b""
+    end = time.time() + 120
+    while b"throughput" not in seen:
+        if time.time() > end or p.poll() is not None:
+            p.kill()
+            fail("no progress line: %r" % seen)
+        seen += os.read(p.stderr.fileno(), 4096)
+    peers = leftovers(p.pid)
+    if len(peers) != 2:
+        p.kill()
+        fail("expected 2 peers, found %s" % peers)
+    os.kill(peers[0], signal.SIGKILL)
+    out, err = p.communicate(timeout=120)
+    err = (seen + err).decode(errors="replace")
+    if p.returncode != 1:
+        fail("after a peer died: exit %d, want 1" % p.returncode)
+    if "failed" not in err or "peer process has died" not in err:
+        fail("no word of the failed copy: %r" % err[-400:])
+    if out:
+        fail("a failed run printed results: %r" % out)
+    wait_no_leftovers(p.pid)
+    if os.listdir(tmp):
+        fail("TMPDIR holds %s" % os.listdir(tmp))
+    os.rmdir(tmp)
+
+
 def main():
     exe, what = sys.argv[1], sys.argv[2]
     if what == "smoke":
@@ -356,6 +391,8 @@ def main():
         usage(exe)
     elif what == "cleanup":
         cleanup(exe)
+    elif what == "peer-death":
+        peer_death(exe)
     else:
         fail("unknown check %r" % what)
     print("ok")

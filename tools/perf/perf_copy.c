@@ -136,6 +136,7 @@ copy_check(const struct perf_case *c, char *why, size_t len)
 static int
 fail(const struct perf_case *c, const char *what, int err)
 {
+	perf_progress_clear();
 	fprintf(stderr, "idd-perf: case '%s' (%s): %s: %s\n", c->name, c->where, what,
 		strerror(err < 0 ? -err : err));
 	return err < 0 ? err : -err;
@@ -341,8 +342,8 @@ verify_lane(const struct perf_case *c, const struct perf_lane *ln, uint32_t size
 		    perf_now() > give_up) {
 			char what[64];
 
-			snprintf(what, sizeof(what), "check copy on vchan %u: status %d", ln->vchan,
-				 (int)st);
+			snprintf(what, sizeof(what), "check copy on vchan %u: %s", ln->vchan,
+				 perf_status_name(st));
 			ret = fail(c, what, -EIO);
 			break;
 		}

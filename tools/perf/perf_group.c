@@ -30,6 +30,7 @@ fail(const struct perf_case *c, const char *what, int err)
 {
 	if (err == -EINTR)
 		return err;
+	perf_progress_clear();
 	fprintf(stderr, "idd-perf: case '%s' (%s): %s: %s\n", c->name, c->where, what,
 		strerror(err < 0 ? -err : err));
 	return err < 0 ? err : -err;

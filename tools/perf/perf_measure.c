@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "perf_case.h"
 #include "perf_measure.h"
 #include "perf_peers.h"
+#include "perf_report.h"
 
 /* How long an engine may make no progress before the case fails. */
 #define STALL_SECONDS 10.0
@@ -79,6 +81,57 @@ struct lane_state {
 	uint64_t pos, done; /* copies enqueued, completed */
 };
 
+const char *
+perf_status_name(enum idd_dma_status_code st)
+{
+	static const char *const names[] = {
+		"successful", "user abort", "not attempted", "invalid source address",
+		"invalid destination address", "invalid address", "invalid length",
+		"invalid opcode", "bus read error", "bus write error", "bus error",
+		"data poisoned", "descriptor read error", "link error", "page fault",
+	};
+
+	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown error";
+}
+
+/* Whether process @pid has died (a zombie not yet reaped counts). */
+static bool
+pid_gone(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *f;
+	char *rp;
+	bool gone = false;
+
+	if (pid == 0)
+		return false;
+	if (kill(pid, 0) != 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return true;
+	if (fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL)
+		gone = rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	fclose(f);
+	return gone;
+}
+
+/* Say why a copy on @ln failed (idd_dma_completed() stopped at it). */
+static void
+report_failure(const struct perf_lane *ln)
+{
+	enum idd_dma_status_code st = IDD_DMA_STATUS_ERROR_UNKNOWN;
+	uint16_t last;
+	bool gone = pid_gone(ln->src_pid) || pid_gone(ln->dst_pid);
+
+	if (idd_dma_completed_status(ln->dev, ln->vchan, 1, &last, &st) != 1)
+		st = IDD_DMA_STATUS_ERROR_UNKNOWN;
+	perf_progress_clear();
+	fprintf(stderr, "idd-perf: a copy on vchan %u failed: %s%s\n", ln->vchan,
+		perf_status_name(st), gone ? " (a peer process has died)" : "");
+}
+
 /* Collect what finished on every lane; -EIO if a copy failed. */
 static int
 collect(const struct perf_lane *lanes, struct lane_state *st, unsigned int n, uint64_t *total)
@@ -91,7 +144,7 @@ collect(const struct perf_lane *lanes, struct lane_state *st, unsigned int n, ui
 		st[l].done += got;
 		*total += got;
 		if (err) {
-			fprintf(stderr, "idd-perf: a copy on vchan %u failed\n", lanes[l].vchan);
+			report_failure(&lanes[l]);
 			return -EIO;
 		}
 	}
@@ -277,7 +330,7 @@ perf_measure_latency(const struct perf_lane *lane, uint32_t size, double secs, d
 		if (ret != 0)
 			break;
 		if (err) {
-			fprintf(stderr, "idd-perf: a copy on vchan %u failed\n", lane->vchan);
+			report_failure(lane);
 			ret = -EIO;
 			break;
 		}

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <idd/idd_dmadev.h>
+
 /* Bytes of one burst (large copies use fewer copies per burst) and bytes in
  * flight at most: a ring full of 16 MiB copies would report in steps of a
  * second and say nothing more. */
@@ -75,6 +77,9 @@ int perf_measure_memcpy(const struct perf_lane *lane, uint32_t size, double secs
  * 0, -errno of the system call (-EPERM where ptrace rules forbid it). */
 int perf_measure_pvm(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t size,
 		     unsigned int burst, double secs, struct perf_rate *out);
+
+/* A completion status in words. */
+const char *perf_status_name(enum idd_dma_status_code st);
 
 /* Median and 99th percentile of @n values (sorts them). */
 void perf_percentiles(double *v, size_t n, double *p50, double *p99);

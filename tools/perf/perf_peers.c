@@ -22,6 +22,7 @@
 #include <idd/idd_mem.h>
 
 #include "perf_peers.h"
+#include "perf_report.h"
 
 volatile sig_atomic_t perf_stop_signal;
 
@@ -238,6 +239,7 @@ perf_peer_ready(struct perf_peer *p)
 		ret = -EPIPE;
 	if (ret != 0) {
 		perf_peer_stop(p);
+		perf_progress_clear();
 		if (ret == -EPIPE && WIFSIGNALED(p->status))
 			fprintf(stderr, "idd-perf: peer %u did not start (killed by signal %d)\n",
 				p->index, WTERMSIG(p->status));
