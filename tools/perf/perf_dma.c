@@ -160,7 +160,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: idd-perf [dma] [OPTIONS]\n"
+		"Usage: idd-perf dma [OPTIONS]\n"
 		"\n"
 		"Measures copies through sw DMA devices next to plain memcpy, in one run:\n"
 		"copy rate (Mops/s), bandwidth (GB/s, 1 GB = 10^9 bytes), memcpy's bandwidth on\n"
