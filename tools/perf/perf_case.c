@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "perf_case.h"
+#include "perf_report.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
@@ -174,4 +175,15 @@ perf_format_size(char *buf, size_t len, uint64_t size)
 		snprintf(buf, len, "%" PRIu64 " KiB", size / KIB);
 	else
 		snprintf(buf, len, "%" PRIu64 " B", size);
+}
+
+int
+perf_case_fail(const struct perf_case *c, const char *what, int err)
+{
+	if (err == -EINTR)
+		return err;
+	perf_progress_clear();
+	fprintf(stderr, "idd-perf: case '%s' (%s): %s: %s\n", c->name, c->where, what,
+		strerror(err < 0 ? -err : err));
+	return err < 0 ? err : -err;
 }

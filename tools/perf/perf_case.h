@@ -133,6 +133,10 @@ extern const struct perf_case_type *const perf_case_types[];
 
 const struct perf_case_type *perf_case_type_find(const char *name);
 
+/* Print "idd-perf: case 'NAME' (FILE:LINE): @what: reason" (nothing for
+ * -EINTR: a signal stopped the run) and return @err as a negative errno. */
+int perf_case_fail(const struct perf_case *c, const char *what, int err);
+
 /* Parsers shared by the command line and the config file. Each returns 0,
  * or -EINVAL with the reason in @why. */
 int perf_parse_bytes(const char *s, uint64_t *out);

@@ -133,15 +133,6 @@ copy_check(const struct perf_case *c, char *why, size_t len)
 	return 0;
 }
 
-static int
-fail(const struct perf_case *c, const char *what, int err)
-{
-	perf_progress_clear();
-	fprintf(stderr, "idd-perf: case '%s' (%s): %s: %s\n", c->name, c->where, what,
-		strerror(err < 0 ? -err : err));
-	return err < 0 ? err : -err;
-}
-
 /* Make the engine's device and its group; every pool peer joins. */
 static int
 dev_open(const struct perf_case *c, struct perf_env *env, struct engine_dev *d)
@@ -157,16 +148,16 @@ dev_open(const struct perf_case *c, struct perf_env *env, struct engine_dev *d)
 	snprintf(name, sizeof(name), "idd-perf-%s", perf_engine_names[c->engine]);
 	dev = idd_dma_dev_create(name, args);
 	if (dev < 0)
-		return fail(c, "device create", dev);
+		return perf_case_fail(c, "device create", dev);
 	d->dev = (int16_t)dev;
 	if ((ret = idd_dma_configure(d->dev, &conf)) != 0)
-		return fail(c, "configure", ret);
+		return perf_case_fail(c, "configure", ret);
 	ret = idd_dma_access_pair_group_create(d->dev, env->self_dom, env->token, &d->gid, NULL);
 	if (ret != 0)
-		return fail(c, "group create", ret);
+		return perf_case_fail(c, "group create", ret);
 	if ((ret = idd_dma_access_pair_group_handler_get(d->dev, d->gid, env->self_dom,
 							 &d->self_h)) != 0)
-		return fail(c, "own handler", ret);
+		return perf_case_fail(c, "own handler", ret);
 	for (unsigned int i = 0; i < env->nb_peers; i++) {
 		struct perf_peer *p = &env->peers[i];
 		struct idd_dma_group_buffer b;
@@ -176,13 +167,13 @@ dev_open(const struct perf_case *c, struct perf_env *env, struct engine_dev *d)
 		if (ret == 0)
 			ret = perf_peer_wait(p, line, sizeof(line));
 		if (ret != 0)
-			return fail(c, "a peer's join", ret);
+			return perf_case_fail(c, "a peer's join", ret);
 		ret = idd_dma_access_pair_group_handler_get(d->dev, d->gid, p->dom, &d->peer_h[i]);
 		if (ret != 0)
-			return fail(c, "a peer's handler", ret);
+			return perf_case_fail(c, "a peer's handler", ret);
 		ret = idd_dma_group_buffer_lookup(d->dev, d->gid, name, 5000, &b);
 		if (ret != 0)
-			return fail(c, "a peer's buffer in the group directory", ret);
+			return perf_case_fail(c, "a peer's buffer in the group directory", ret);
 		d->peer_buf[i] = b.addr;
 		d->peer_len[i] = b.len;
 	}
@@ -226,7 +217,7 @@ setup_lanes(const struct perf_case *c, struct perf_env *env, struct engine_dev *
 		d->started = false;
 	}
 	if ((ret = idd_dma_configure(d->dev, &conf)) != 0)
-		return fail(c, "configure", ret);
+		return perf_case_fail(c, "configure", ret);
 	for (unsigned int l = 0; l < nl; l++) {
 		struct idd_dma_vchan_conf vc = {.direction = IDD_DMA_DIR_MEM_TO_MEM,
 						.nb_desc = (uint16_t)c->ring};
@@ -272,11 +263,11 @@ setup_lanes(const struct perf_case *c, struct perf_env *env, struct engine_dev *
 			char what[64];
 
 			snprintf(what, sizeof(what), "vchan %u setup (ring %u)", l, c->ring);
-			return fail(c, what, ret);
+			return perf_case_fail(c, what, ret);
 		}
 	}
 	if ((ret = idd_dma_start(d->dev)) != 0)
-		return fail(c, "start", ret);
+		return perf_case_fail(c, "start", ret);
 	d->started = true;
 	return 0;
 }
@@ -312,7 +303,7 @@ verify_lane(const struct perf_case *c, const struct perf_lane *ln, uint32_t size
 	if (want == NULL || got == NULL) {
 		free(want);
 		free(got);
-		return fail(c, "check buffers", -ENOMEM);
+		return perf_case_fail(c, "check buffers", -ENOMEM);
 	}
 	for (uint32_t i = 0; i < size; i++)
 		want[i] = (uint8_t)(seed * 37 + i * 131 + (i >> 8));
@@ -328,7 +319,7 @@ verify_lane(const struct perf_case *c, const struct perf_lane *ln, uint32_t size
 
 		if (idd_dma_copy(ln->dev, ln->vchan, ln->src, ln->dst, size,
 				 IDD_DMA_OP_FLAG_SUBMIT) < 0) {
-			ret = fail(c, "check copy: enqueue", -EIO);
+			ret = perf_case_fail(c, "check copy: enqueue", -EIO);
 			break;
 		}
 		while (idd_dma_completed_status(ln->dev, ln->vchan, 1, &last, &st) == 0)
@@ -344,14 +335,14 @@ verify_lane(const struct perf_case *c, const struct perf_lane *ln, uint32_t size
 
 			snprintf(what, sizeof(what), "check copy on vchan %u: %s", ln->vchan,
 				 perf_status_name(st));
-			ret = fail(c, what, -EIO);
+			ret = perf_case_fail(c, what, -EIO);
 			break;
 		}
 		usleep(1000);
 	}
 	if (ret == 0 && can_check) {
 		if (xfer(ln->dst_pid, ln->dst, got, size, false) != 0) {
-			ret = fail(c, "check copy: read back", -EIO);
+			ret = perf_case_fail(c, "check copy: read back", -EIO);
 		} else if (memcmp(want, got, size) != 0) {
 			uint32_t i = 0;
 
@@ -429,7 +420,7 @@ pvm_ref(const struct perf_case *c, const struct perf_lane *lanes, unsigned int n
 		return 0;
 	}
 	if (ret != 0)
-		return ret == -EINTR ? ret : fail(c, "process_vm_writev/readv", ret);
+		return perf_case_fail(c, "process_vm_writev/readv", ret);
 	ref_add((int)c->dir, size, span, nl, c->burst, rate.gbps);
 	*gbps = rate.gbps;
 	return 0;
@@ -449,7 +440,7 @@ ensure_local(const struct perf_case *c, uint64_t half)
 		idd_mem_free(loc_dst);
 		loc_src = loc_dst = NULL;
 		loc_half = 0;
-		return fail(c, "local buffers", -ENOMEM);
+		return perf_case_fail(c, "local buffers", -ENOMEM);
 	}
 	/* Touch every page now, not during a measurement. */
 	memset(loc_src, 0x3c, half);
@@ -504,11 +495,11 @@ perf_copy_measure(const struct perf_case *c, struct perf_env *env, const struct 
 			ret = perf_measure_dma(lanes, nl, size, c->burst, c->kick, c->duration,
 					       &rate);
 		if (ret != 0)
-			return ret == -EINTR ? ret : fail(c, "throughput", ret);
+			return perf_case_fail(c, "throughput", ret);
 		PROGRESS("latency");
 		ret = perf_measure_latency(&lanes[0], size, c->duration / 2, &p50, &p99);
 		if (ret != 0)
-			return ret == -EINTR ? ret : fail(c, "latency", ret);
+			return perf_case_fail(c, "latency", ret);
 		PROGRESS("memcpy");
 		if ((ret = memcpy_ref(c, size, span, &mc)) != 0)
 			return ret;
@@ -538,7 +529,7 @@ perf_copy_measure(const struct perf_case *c, struct perf_env *env, const struct 
 		row.pvm_gbps = pv;
 		row.vs_pvm = pv > 0 ? rate.gbps / pv : NAN;
 		if (perf_report_add(&row) != 0)
-			return fail(c, "results", -ENOMEM);
+			return perf_case_fail(c, "results", -ENOMEM);
 	}
 	return 0;
 }

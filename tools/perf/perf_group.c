@@ -25,17 +25,6 @@
 /* Storm processes get peer indices from here on (their domain ids). */
 #define STORM_INDEX_BASE 1000
 
-static int
-fail(const struct perf_case *c, const char *what, int err)
-{
-	if (err == -EINTR)
-		return err;
-	perf_progress_clear();
-	fprintf(stderr, "idd-perf: case '%s' (%s): %s: %s\n", c->name, c->where, what,
-		strerror(err < 0 ? -err : err));
-	return err < 0 ? err : -err;
-}
-
 static unsigned int
 group_peers_needed(const struct perf_case *c)
 {
@@ -62,7 +51,7 @@ join_latency(const struct perf_case *c, struct perf_env *env, int16_t gid)
 	int ret;
 
 	if (t == NULL)
-		return fail(c, "join latency", -ENOMEM);
+		return perf_case_fail(c, "join latency", -ENOMEM);
 	ret = perf_peer_send(p, "joinloop %d %u", gid, c->cycles);
 	if (ret == 0)
 		ret = perf_peer_wait(p, line, sizeof(line));
@@ -75,7 +64,7 @@ join_latency(const struct perf_case *c, struct perf_env *env, int16_t gid)
 	}
 	if (ret != 0) {
 		free(t);
-		return fail(c, "a peer's join/leave cycles", ret);
+		return perf_case_fail(c, "a peer's join/leave cycles", ret);
 	}
 	base_row(c, &row, "join");
 	row.size = c->cycles;
@@ -83,7 +72,7 @@ join_latency(const struct perf_case *c, struct perf_env *env, int16_t gid)
 	row.peers = 1;
 	perf_percentiles(t, n, &row.lat_p50_ns, &row.lat_p99_ns);
 	free(t);
-	return perf_report_add(&row) == 0 ? 0 : fail(c, "results", -ENOMEM);
+	return perf_report_add(&row) == 0 ? 0 : perf_case_fail(c, "results", -ENOMEM);
 }
 
 static int
@@ -97,7 +86,7 @@ join_storm(const struct perf_case *c, struct perf_env *env, int16_t gid)
 	int ret = 0;
 
 	if (s == NULL)
-		return fail(c, "join storm", -ENOMEM);
+		return perf_case_fail(c, "join storm", -ENOMEM);
 	/* Start them all, then wait until each is ready: process start-up is
 	 * not what the storm measures. */
 	perf_progress("idd-perf: case %u/%u %s: storm: starting %u processes", env->case_no,
@@ -128,13 +117,13 @@ join_storm(const struct perf_case *c, struct perf_env *env, int16_t gid)
 		perf_peer_stop(&s[i]);
 	free(s);
 	if (ret != 0)
-		return fail(c, "join storm", ret);
+		return perf_case_fail(c, "join storm", ret);
 	base_row(c, &row, "storm");
 	row.size = c->storm;
 	row.ops = c->storm;
 	row.peers = c->storm;
 	row.total_ns = (t1 - t0) * 1e9;
-	return perf_report_add(&row) == 0 ? 0 : fail(c, "results", -ENOMEM);
+	return perf_report_add(&row) == 0 ? 0 : perf_case_fail(c, "results", -ENOMEM);
 }
 
 static int
@@ -146,14 +135,14 @@ group_run(const struct perf_case *c, struct perf_env *env)
 
 	dev = idd_dma_dev_create("idd-perf-group", "engine=inline");
 	if (dev < 0)
-		return fail(c, "device create", dev);
+		return perf_case_fail(c, "device create", dev);
 	ret = idd_dma_configure((int16_t)dev, &conf);
 	if (ret == 0)
 		ret = idd_dma_access_pair_group_create((int16_t)dev, env->self_dom, env->token, &gid,
 						       NULL);
 	if (ret != 0) {
 		idd_dma_close((int16_t)dev);
-		return fail(c, "group create", ret);
+		return perf_case_fail(c, "group create", ret);
 	}
 	if (c->cycles > 0) {
 		perf_progress("idd-perf: case %u/%u %s: join latency, %u cycles", env->case_no,
