@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -102,11 +103,53 @@ windows_per_process(void **state)
 	idd_mem_free(small);
 }
 
+/* A real joiner, forked: joins as domain 3, then for each address the
+ * parent sends (0 ends) answers with the 8 bytes it reads there in the
+ * address space of domain 2, through its own table of that peer's
+ * windows (or an error code); an address with bit 0 set waits for that
+ * peer to be gone instead. */
+static void
+reader_child(int16_t gid, int in, int out)
+{
+	unsigned char d2[16], d3[16];
+	uint64_t addr, v;
+
+	test_uuid(2, d2);
+	test_uuid(3, d3);
+	if (group_join(0, d3, tok, gid, NULL) != 0)
+		_exit(10);
+	v = 1;
+	if (write(out, &v, sizeof(v)) != sizeof(v))
+		_exit(11);
+	while (read(in, &addr, sizeof(addr)) == sizeof(addr) && addr != 0) {
+		/* Bit 0 set: wait for the peer to be gone, not for the window. */
+		int want = (addr & 1) ? -ENOENT : 0;
+		int ret = peek_wait(0, gid, d2, addr & ~(uint64_t)1, want, &v, 30000);
+
+		if (ret != 0)
+			v = (uint64_t)ret;
+		if (write(out, &v, sizeof(v)) != sizeof(v))
+			_exit(12);
+	}
+	_exit(group_leave(0, gid) == 0 ? 0 : 13);
+}
+
+static uint64_t
+ask(int to, int from, uint64_t addr)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(write(to, &addr, sizeof(addr)), sizeof(addr));
+	assert_int_equal(read(from, &v, sizeof(v)), sizeof(v));
+	return v;
+}
+
 /*
  * A peer (a joiner speaking the protocol by hand) offers the creator
- * IDD_MEM_MAX_WINDOWS windows: all are mapped, and readable through the
- * peer's handler. One more: refused, the peer is dropped, its 1024 fds go
- * back, and the group goes on.
+ * IDD_MEM_MAX_WINDOWS windows: all are mapped, readable through the peer's
+ * handler, and relayed to another member, which maps all of them too. One
+ * more: refused, the peer is dropped, its 1024 fds go back, and the group
+ * goes on.
  */
 static void
 windows_from_a_peer(void **state)
@@ -116,22 +159,39 @@ windows_from_a_peer(void **state)
 	unsigned char d0[16], dgood[16];
 	struct raw_peer p;
 	struct wire_msg m;
+	int down[2], up[2], status = -1;
 	unsigned int fds0;
 	int16_t gid = -1;
 	uint64_t v = 0;
+	pid_t reader;
 	int fd;
 
 	(void)state;
 	test_uuid(1, d0);
-	test_uuid(3, dgood);
+	test_uuid(4, dgood);
 	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
 	fd = lim_memfd(IDD_MEM_MAX_WINDOWS + 1, tag);
+
+	/* A reader that will receive every window relayed. */
+	assert_int_equal(pipe(down), 0);
+	assert_int_equal(pipe(up), 0);
+	reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		close(down[1]);
+		close(up[0]);
+		close(fd);
+		reader_child(gid, down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	assert_int_equal(read(up[0], &v, sizeof(v)), sizeof(v));
 	fds0 = lim_fd_count();
 
 	/* A member first (the handshake has a deadline), then its windows. */
 	raw_join(&p, gid, tok, 2);
 	raw_ready(&p);
-	assert_int_equal(wait_members(0, gid, 2, 5000), 2);
+	assert_int_equal(wait_members(0, gid, 3, 5000), 3);
 	for (unsigned int i = 0; i < IDD_MEM_MAX_WINDOWS; i++) {
 		raw_window_msg(&p, &m, base, i);
 		assert_int_equal(raw_send(&p, &m, fd), 0);
@@ -148,6 +208,11 @@ windows_from_a_peer(void **state)
 	assert_int_equal(v, tag + IDD_MEM_MAX_WINDOWS - 1);
 	/* It keeps one fd per window, to relay them to later joiners. */
 	assert_true(lim_fd_count() >= fds0 + IDD_MEM_MAX_WINDOWS);
+	/* The other member mapped all 1024 as well. */
+	assert_int_equal(ask(down[1], up[0], base + (IDD_MEM_MAX_WINDOWS - 1) * pg),
+			 tag + IDD_MEM_MAX_WINDOWS - 1);
+	assert_int_equal(ask(down[1], up[0], base), tag);
+	assert_int_equal(ask(down[1], up[0], base + 300 * pg), tag + 300);
 
 	lim_log_reset();
 	raw_window_msg(&p, &m, base, IDD_MEM_MAX_WINDOWS);
@@ -157,7 +222,9 @@ windows_from_a_peer(void **state)
 	assert_int_equal(lim_log_count("the peer offers 1024 windows already "
 				       "(IDD_MEM_MAX_WINDOWS)"), 1);
 	assert_int_equal(lim_log_count("member dropped"), 1);
-	assert_int_equal(wait_members(0, gid, 1, 5000), 1);
+	assert_int_equal(wait_members(0, gid, 2, 5000), 2);
+	/* The reader lost them too, with the peer. */
+	assert_int_equal(ask(down[1], up[0], base | 1), (uint64_t)-ENOENT);
 	/* Its windows are gone from the creator, and so are their fds. */
 	assert_int_equal(peek_wait(0, gid, p.domain, base, -ENOENT, &v, 5000), -ENOENT);
 	for (int i = 0; i < 500 && lim_fd_count() > fds0; i++)
@@ -166,8 +233,15 @@ windows_from_a_peer(void **state)
 
 	/* The group goes on. */
 	assert_int_equal(group_join(1, dgood, tok, gid, NULL), 0);
-	assert_int_equal(wait_members(0, gid, 2, 5000), 2);
+	assert_int_equal(wait_members(0, gid, 3, 5000), 3);
 	assert_int_equal(group_leave(1, gid), 0);
+	v = 0;
+	assert_int_equal(write(down[1], &v, sizeof(v)), sizeof(v));
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	assert_int_equal(status, 0);
+	close(down[1]);
+	close(up[0]);
+	assert_int_equal(wait_members(0, gid, 1, 5000), 1);
 	assert_int_equal(group_destroy(0, gid), 0);
 	close(fd);
 }
