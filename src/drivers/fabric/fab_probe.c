@@ -103,6 +103,9 @@ fab_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 	if (v == NULL)
 		return -ENOMEM;
 	memset(v, 0, conf->nb_vchans * sizeof(*v));
+	/* Completions of the previous configuration are no longer collectable:
+	 * its vchans go. */
+	fd->cpl_vchans = 0;
 	pthread_mutex_lock(&fd->mu);
 	fab_vchans_free(fd);
 	fd->vchans = v;

@@ -135,6 +135,9 @@ fab_windows_start(struct fab_dev *fd)
 
 	if (ret == 0)
 		fd->listening_mem = true;
+	else
+		IDD_LOG(ERR, "dev %s: create refused: cannot follow this process's windows (%s): "
+			     "too many fabric devices", fd->name, strerror(-ret));
 	return ret;
 }
 
