@@ -64,10 +64,15 @@ usage(FILE *f)
 		"change every case that uses them; with --direction or --engine only copy\n"
 		"cases run.\n"
 		"\n"
+		"Case types (a config section's 'type = ...'):\n");
+	for (unsigned int i = 0; perf_case_types[i] != NULL; i++)
+		fprintf(f, "  %-8s %s\n", perf_case_types[i]->name, perf_case_types[i]->summary);
+	fprintf(f,
+		"\n"
 		"Cases:\n"
 		"  -c, --config FILE        run the cases of an ini-style FILE: '[NAME]' starts\n"
 		"                           a case, 'key = value' lines set its keys (the long\n"
-		"                           option names below, plus 'type = copy|group');\n"
+		"                           option names below, plus 'type = TYPE');\n"
 		"                           command-line options fill the keys a case leaves out\n"
 		"  -D, --direction LIST     local, to-peer, from-peer, peer-to-peer (a copy\n"
 		"                           between two peers, none of it ours), or all\n"
