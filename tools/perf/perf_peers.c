@@ -152,6 +152,25 @@ perf_peer_wait(struct perf_peer *p, char *line, size_t len)
 	return -EPIPE;
 }
 
+/* Our own binary. readlink, not the magic link itself: under a tool such
+ * as valgrind, exec of /proc/self/exe would start the tool's binary, while
+ * readlink of it names ours. */
+static const char *
+self_path(void)
+{
+	static char path[4096];
+	ssize_t n;
+
+	if (path[0] != '\0')
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+		snprintf(path, sizeof(path), "/proc/self/exe");
+	else
+		path[n] = '\0';
+	return path;
+}
+
 int
 perf_peer_spawn(struct perf_peer *p, unsigned int index, uint64_t window,
 		const unsigned char token[16], const unsigned char base_dom[16])
@@ -196,7 +215,7 @@ perf_peer_spawn(struct perf_peer *p, unsigned int index, uint64_t window,
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	fflush(NULL);
-	ret = posix_spawn(&p->pid, "/proc/self/exe", &fa, &attr, argv, environ);
+	ret = posix_spawn(&p->pid, self_path(), &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(to[0]);

@@ -3,9 +3,9 @@
 #define IDD_TOOLS_PERF_PEERS_H
 
 /*
- * Peer processes: idd-perf re-executes itself (posix_spawn of
- * /proc/self/exe with PERF_PEER_ARG and its own pid) so that every peer
- * starts with a clean library. A peer creates an inline sw device,
+ * Peer processes: idd-perf re-executes itself (posix_spawn of its own
+ * binary, as readlink of /proc/self/exe names it, with PERF_PEER_ARG and
+ * its own pid) so that every peer starts with a clean library. A peer creates an inline sw device,
  * allocates one window (peers may read and write it) and waits for
  * commands on its stdin, answering one line each on its stdout:
  *
