@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,27 @@ ft_board_new(void)
 	CHECK(p != MAP_FAILED);
 	memset(p, 0, sizeof(struct ft_board));
 	return p;
+}
+
+int16_t
+ft_listen_dev(const char *name, const char *extra, unsigned int *port)
+{
+	char args[200];
+
+	for (int tries = 0; tries < 64; tries++) {
+		uint32_t r;
+		int dev;
+
+		CHECK(getrandom(&r, sizeof(r), 0) == sizeof(r));
+		*port = 20000u + r % 40000u;
+		snprintf(args, sizeof(args), "driver=fabric,listen=127.0.0.1:%u%s", *port, extra);
+		dev = idd_dma_dev_create(name, args);
+		if (dev >= 0)
+			return (int16_t)dev;
+		CHECK(dev == -EADDRINUSE);
+	}
+	CHECK(!"no free port");
+	return -1;
 }
 
 void

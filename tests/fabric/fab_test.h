@@ -49,6 +49,7 @@ struct ft_board {
 	_Atomic int16_t group_id;
 	_Atomic int ready;            /* the group exists */
 	uint8_t token[16];
+	char port[16];                /* the creator's port (loopback tests) */
 	_Atomic int step;             /* the conductor's step, roles wait for it */
 	struct ft_host h[FT_MAX_HOSTS];
 };
@@ -73,6 +74,11 @@ void ft_ext_cb(int16_t dev_id, int16_t group_id, const unsigned char domain_id[1
 
 /* The handler of @domain in @group, waiting up to 10 s for it to appear. */
 uint16_t ft_handler(int16_t dev, int16_t group, const uint8_t domain[16]);
+
+/* A fabric device listening on 127.0.0.1 at a free port, tried at random
+ * among 20000..59999 (another program may hold one); @extra is appended
+ * to its arguments. Returns the device; *port receives the port. */
+int16_t ft_listen_dev(const char *name, const char *extra, unsigned int *port);
 
 /* Configure @dev with one vchan per (src, dst) pair and start it. */
 void ft_start(int16_t dev, unsigned int n, const uint16_t *src, const uint16_t *dst);

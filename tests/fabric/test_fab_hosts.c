@@ -8,8 +8,9 @@
  *   1. a creates a group; b and c join it from their hosts; an intruder on
  *      c with a wrong token is refused (EACCES).
  *   2. Data in all three directions, checked byte for byte by the owner of
- *      the memory: a writes into b, b writes into c (and fills), c writes
- *      into a and reads from a.
+ *      the memory: a writes into b, b writes into c (and fills) at the
+ *      address c published in the group's directory, c writes into a and
+ *      reads from a; a lists three members.
  *   3. c's link is cut at the switch (veth down) while c streams into a:
  *      a and b get MEMBER_LEFT for c, c gets GROUP_DESTROYED, c's
  *      operations all complete, the late ones with an error status.
@@ -196,6 +197,10 @@ role_a(void)
 	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
 	uint16_t h_a = ft_handler(dev, gid, me->domain), h_b = ft_handler(dev, gid, b->h[1].domain);
 	uint16_t src[1] = {h_a}, dst[1] = {h_b};
+	struct idd_dma_group_member mem[4];
+
+	(void)ft_handler(dev, gid, b->h[2].domain);
+	CHECK(idd_dma_access_pair_group_members(dev, gid, mem, 4) == 3);
 
 	ft_start(dev, 1, src, dst);
 	ft_pattern(buf, MiB, 1);
@@ -247,9 +252,13 @@ role_b(void)
 	uint16_t src[1] = {ft_handler(dev, gid, me->domain)};
 	uint16_t dst[1] = {ft_handler(dev, gid, b->h[2].domain)};
 
+	struct idd_dma_group_buffer cw;
+
+	CHECK(idd_dma_group_buffer_lookup(dev, gid, "c-window", 10000, &cw) == 0);
+	CHECK(cw.addr == atomic_load(&b->h[2].win) && cw.len == FT_WIN && cw.handler == dst[0]);
 	ft_start(dev, 1, src, dst);
 	ft_pattern(buf, MiB, 2);
-	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, atomic_load(&b->h[2].win), MiB) ==
+	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, cw.addr, MiB) ==
 	      IDD_DMA_STATUS_SUCCESSFUL);
 	CHECK(ft_op(dev, 0, 'f', 0xa5a55a5a01020304ull, atomic_load(&b->h[2].win) + 3 * MiB,
 		    64 * 1024 + 3) == IDD_DMA_STATUS_SUCCESSFUL);
@@ -279,6 +288,8 @@ role_c(void)
 	CHECK(ft_wait_int(&b->ready, 1, 30000));
 	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
 					     ft_event_cb) == 0);
+	/* b finds where to write through the group's directory. */
+	CHECK(idd_dma_group_buffer_publish(dev, b->group_id, "c-window", win, FT_WIN) == 0);
 	atomic_store(&me->phase, S_JOINED);
 	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
 	int16_t gid = b->group_id;
@@ -389,7 +400,8 @@ main(void)
 	atomic_store(&b->step, S_WRITTEN);
 	for (int i = 0; i < 3; i++)
 		CHECK(ft_wait_int(&b->h[i].phase, S_CHECKED, 60000));
-	printf("ok 2 - a->b, b->c (copy, fill), c->a (copy, read): bytes checked by their owner\n");
+	printf("ok 2 - a->b, b->c (copy, fill; c's buffer found in the directory), c->a (copy, "
+	       "read): bytes checked by their owner\n");
 	atomic_store(&b->step, S_CHECKED);
 	CHECK(ft_wait_u64(&b->h[2].progress, 20, 60000));
 	must("ip -n %s link set %s down", ns_name[3], sw_if[2]);

@@ -20,21 +20,20 @@
 #define MiB (1u << 20)
 
 static struct ft_board *b;
-static char port_arg[64];
+/* The creator's port, on the board (written before b->ready). */
+static char *port_arg;
 
 static void
 role_creator(void)
 {
 	struct ft_host *me = &b->h[0], *peer = &b->h[1];
-	char args[160];
 	uint8_t token[16];
 	int16_t gid = -1;
 	uint8_t *win, *buf;
 
 	ft_events_to(me);
-	snprintf(args, sizeof(args), "driver=fabric,listen=127.0.0.1:%s,keepalive_ms=250",
-		 port_arg);
-	int16_t dev = (int16_t)idd_dma_dev_create("fabA", args);
+	unsigned int port;
+	int16_t dev = ft_listen_dev("fabA", ",keepalive_ms=250", &port);
 
 	CHECK(dev >= 0);
 	struct idd_dma_info info;
@@ -50,6 +49,7 @@ role_creator(void)
 	CHECK(idd_dma_group_buffer_publish(dev, gid, "abuf", win, 4096) == 0);
 	atomic_store(&me->win, (uint64_t)(uintptr_t)win);
 	atomic_store(&b->group_id, gid);
+	snprintf(b->port, sizeof(b->port), "%u", port);
 	atomic_store(&b->ready, 1);
 
 	CHECK(ft_wait_int(&peer->phase, 1, 20000));
@@ -137,6 +137,7 @@ role_joiner(void)
 	uint8_t *win;
 
 	ft_events_to(me);
+	CHECK(ft_wait_int(&b->ready, 1, 20000)); /* the creator's port is known */
 	snprintf(args, sizeof(args),
 		 "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%s,keepalive_ms=250", port_arg);
 	int16_t dev = (int16_t)idd_dma_dev_create("fabB", args);
@@ -224,8 +225,7 @@ main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	b = ft_board_new();
-	/* A port of our own per run: independent runs never collide. */
-	snprintf(port_arg, sizeof(port_arg), "%u", 20000u + (unsigned int)getpid() % 30000u);
+	port_arg = b->port;
 	CHECK(getrandom(b->token, 16, 0) == 16);
 	for (int i = 0; i < 2; i++)
 		CHECK(getrandom(b->h[i].domain, 16, 0) == 16);

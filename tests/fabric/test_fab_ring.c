@@ -52,7 +52,7 @@ int
 main(void)
 {
 	char args[160];
-	unsigned int port = 20000u + (unsigned int)getpid() % 30000u;
+	unsigned int port;
 	uint8_t token[16], dom_a[16], dom_b[16];
 	int16_t gid;
 	enum idd_dma_status_code st[64];
@@ -61,8 +61,7 @@ main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	CHECK(getrandom(token, 16, 0) == 16 && getrandom(dom_a, 16, 0) == 16 &&
 	      getrandom(dom_b, 16, 0) == 16);
-	snprintf(args, sizeof(args), "driver=fabric,listen=127.0.0.1:%u", port);
-	int16_t a = (int16_t)idd_dma_dev_create("fabA", args);
+	int16_t a = ft_listen_dev("fabA", "", &port);
 
 	snprintf(args, sizeof(args), "driver=fabric,bind=127.0.0.1,connect=127.0.0.1:%u", port);
 	int16_t b = (int16_t)idd_dma_dev_create("fabB", args);
