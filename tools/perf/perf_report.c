@@ -329,13 +329,18 @@ same_series(size_t a, size_t b)
 int
 perf_report_plot(const char *path)
 {
-	char data[] = "/tmp/idd-perf-plot-XXXXXX";
-	int fd = mkstemp(data);
+	const char *tmp = getenv("TMPDIR");
+	char data[300];
+	int fd;
 	FILE *df, *gp;
 	unsigned int nb_series = 0, nb_memcpy = 0;
 	uint64_t memcpy_fp[MAX_MEMCPY_SERIES];
 	int status, ret = 0;
 
+	if (tmp == NULL || *tmp != '/' || strlen(tmp) > sizeof(data) - 32)
+		tmp = "/tmp";
+	snprintf(data, sizeof(data), "%s/idd-perf-plot-XXXXXX", tmp);
+	fd = mkstemp(data);
 	if (fd < 0) {
 		fprintf(stderr, "idd-perf: --plot: temporary file: %s\n", strerror(errno));
 		return -errno;
