@@ -6,6 +6,7 @@
  * the limit; the process goes on, and gives every fd back).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include <idd/idd_mem.h>
 
 #include "group/group.h"
+#include "group/rendezvous.h"
 #include "harness.h"
 #include "lim_util.h"
 #include "mem/heap.h"
@@ -246,12 +249,199 @@ windows_from_a_peer(void **state)
 	close(fd);
 }
 
+/* ---- a creator that offers one window too many ---- */
+
+static int
+send_msg(int sock, const struct wire_msg *m, int fd)
+{
+	uint8_t buf[WIRE_MAX_MSG];
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctrl;
+	struct iovec iov = {.iov_base = buf};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t len = wire_encode(m, buf, sizeof(buf));
+
+	if (len <= 0)
+		return -1;
+	iov.iov_len = (size_t)len;
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctrl, 0, sizeof(ctrl));
+		mh.msg_control = ctrl.space;
+		mh.msg_controllen = sizeof(ctrl.space);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == len ? 0 : -1;
+}
+
+static int
+recv_msg(int sock, struct wire_msg *m)
+{
+	uint8_t buf[WIRE_MAX_MSG + 1];
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(4 * sizeof(int))];
+	} ctrl;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.space,
+			    .msg_controllen = sizeof(ctrl.space)};
+	const char *why;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n <= 0)
+		return -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+	return wire_decode(buf, (size_t)n, m, &why);
+}
+
+/* Child: a creator speaking the protocol by hand. It binds a group id,
+ * tells the parent, welcomes one joiner (domain 6), offers it
+ * IDD_MEM_MAX_WINDOWS + 1 windows of its own before SYNC, completes the
+ * join, and waits for the joiner to leave. Exit status: 0, or the step
+ * that failed. */
+static int
+hostile_creator(int out, uint64_t base, uint64_t tag)
+{
+	struct wire_msg m, w = {.type = WIRE_WELCOME};
+	struct auth_ctx ctx;
+	struct rdv_opts o;
+	int lfd, sock, gid = -1, fd;
+	uint64_t v;
+
+	if (rdv_opts_from_env(&o) != 0)
+		return 20;
+	lfd = rdv_listen(&o, NULL, NULL, &gid);
+	if (lfd < 0 || fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK) != 0)
+		return 21;
+	fd = lim_memfd(IDD_MEM_MAX_WINDOWS + 1, tag);
+	v = (uint64_t)gid;
+	if (write(out, &v, sizeof(v)) != sizeof(v))
+		return 22;
+	sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (sock < 0)
+		return 23;
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_CHALLENGE;
+	m.u.challenge.group_id = (uint16_t)gid;
+	auth_nonce(m.u.challenge.nonce);
+	memcpy(ctx.nonce_c, m.u.challenge.nonce, WIRE_NONCE_LEN);
+	if (send_msg(sock, &m, -1) != 0 || recv_msg(sock, &m) != 0 || m.type != WIRE_JOIN)
+		return 24;
+	memcpy(ctx.nonce_j, m.u.join.nonce, WIRE_NONCE_LEN);
+	memcpy(ctx.joiner_domain, m.u.join.domain, 16);
+	ctx.group_id = (uint16_t)gid;
+	ctx.joiner_uid = ctx.creator_uid = (uint32_t)geteuid();
+	if (!auth_verify(AUTH_JOINER, tok, &ctx, m.u.join.mac))
+		return 25;
+	auth_mac(AUTH_CREATOR, tok, &ctx, w.u.welcome.mac);
+	w.u.welcome.slot = 1;
+	w.u.welcome.nb_members = 1;
+	w.u.welcome.members[0].slot = 0;
+	w.u.welcome.members[0].is_creator = 1;
+	w.u.welcome.members[0].pid = (uint32_t)getpid();
+	w.u.welcome.members[0].uid = (uint32_t)geteuid();
+	test_uuid(5, w.u.welcome.members[0].domain);
+	if (send_msg(sock, &w, -1) != 0)
+		return 26;
+	for (unsigned int i = 0; i <= IDD_MEM_MAX_WINDOWS; i++) {
+		struct raw_peer me = {.slot = 0};
+
+		raw_window_msg(&me, &m, base, i);
+		if (send_msg(sock, &m, fd) != 0)
+			return 27;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_SYNC;
+	if (send_msg(sock, &m, -1) != 0)
+		return 28;
+	do {
+		if (recv_msg(sock, &m) != 0)
+			return 29;
+	} while (m.type != WIRE_READY);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ACTIVE;
+	if (send_msg(sock, &m, -1) != 0)
+		return 30;
+	do {
+		if (recv_msg(sock, &m) != 0)
+			return 31;
+	} while (m.type != WIRE_LEAVE);
+	close(sock);
+	close(lfd);
+	close(fd);
+	rdv_unlink(&o, gid);
+	return 0;
+}
+
+/*
+ * A joiner bounds what a creator may make it map: a (hostile) creator
+ * offers IDD_MEM_MAX_WINDOWS + 1 windows of its own. The joiner maps the
+ * first 1024, refuses the last with one line, and stays in the group.
+ */
+static void
+joiner_bounds_a_creator(void **state)
+{
+	const uint64_t base = 0x580000000000ull, tag = 0x2e0000000000ull;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char dc[16], dj[16];
+	int up[2], status = -1;
+	uint64_t v = 0;
+	int16_t gid;
+	pid_t pid;
+
+	(void)state;
+	test_uuid(5, dc);
+	test_uuid(6, dj);
+	assert_int_equal(pipe(up), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(up[0]);
+		_exit(hostile_creator(up[1], base, tag));
+	}
+	close(up[1]);
+	assert_int_equal(read(up[0], &v, sizeof(v)), sizeof(v));
+	gid = (int16_t)v;
+	lim_log_reset();
+	assert_int_equal(group_join(0, dj, tok, gid, NULL), 0);
+	assert_int_equal(peek_u64(0, gid, dc, base + (IDD_MEM_MAX_WINDOWS - 1) * pg, &v), 0);
+	assert_int_equal(v, tag + IDD_MEM_MAX_WINDOWS - 1);
+	assert_int_equal(peek_u64(0, gid, dc, base, &v), 0);
+	assert_int_equal(v, tag);
+	assert_int_equal(peek_u64(0, gid, dc, base + IDD_MEM_MAX_WINDOWS * pg, &v), -EFAULT);
+	assert_int_equal(lim_log_count("the peer offers 1024 windows already "
+				       "(IDD_MEM_MAX_WINDOWS)"), 1);
+	assert_int_equal(idd_dma_access_pair_group_members(0, gid, NULL, 0), 2);
+	assert_int_equal(group_leave(0, gid), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	close(up[0]);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(windows_per_process),
 		cmocka_unit_test(windows_from_a_peer),
+		cmocka_unit_test(joiner_bounds_a_creator),
 	};
 	int ret = harness_main(argc, argv);
 
