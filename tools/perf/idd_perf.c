@@ -4,9 +4,10 @@
  * process_vm_writev in the same run). This file only picks the subcommand;
  * each subcommand parses its own options.
  *
- *   idd-perf [run|copy|group] [options]   cases (perf_run.c); the default
- *   idd-perf dma [options]                one device's data path, in rounds
- *   idd-perf mem [options]                shareable memory
+ *   idd-perf [run|TYPE] [options]   cases (perf_run.c): all of them (the
+ *                                   default), or one type's (copy, group...)
+ *   idd-perf dma [options]          one device's data path, in rounds
+ *   idd-perf mem [options]          shareable memory
  */
 
 #include <stdio.h>
@@ -15,24 +16,13 @@
 #include <idd/idd_common.h>
 
 #include "perf.h"
+#include "perf_case.h"
 #include "perf_peers.h"
 
 static int
 run_all(int argc, char **argv)
 {
 	return perf_run_main(argc, argv, "run");
-}
-
-static int
-run_copy(int argc, char **argv)
-{
-	return perf_run_main(argc, argv, "copy");
-}
-
-static int
-run_group(int argc, char **argv)
-{
-	return perf_run_main(argc, argv, "group");
 }
 
 struct subcommand {
@@ -42,8 +32,6 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"run", run_all},
-	{"copy", run_copy},
-	{"group", run_group},
 	{"dma", perf_dma_main},
 #ifndef IDD_PERF_NO_MEM
 	{"mem", perf_mem_main},
@@ -63,6 +51,9 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < NB_SUBCOMMANDS; i++)
 			if (strcmp(arg, subcommands[i].name) == 0)
 				return subcommands[i].main(argc - 1, argv + 1);
+		/* A case type's name (copy, group, ...): cases of that type. */
+		if (perf_case_type_find(arg) != NULL)
+			return perf_run_main(argc - 1, argv + 1, arg);
 #ifdef IDD_PERF_NO_MEM
 		if (strcmp(arg, "mem") == 0) {
 			fprintf(stderr, "idd-perf: this build has no 'mem' benchmark\n");

@@ -8,7 +8,7 @@ int perf_dma_main(int argc, char **argv);
 int perf_mem_main(int argc, char **argv);
 
 /* The case runner (perf_run.c): @mode "run" (every case: the default
- * suite or a config file), "copy" or "group". */
+ * suite or a config file) or the name of a case type (that type only). */
 int perf_run_main(int argc, char **argv, const char *mode);
 
 #endif

@@ -34,10 +34,8 @@
 #define CPU_NONE (-1)
 #define CPU_AUTO (-2)
 
-enum run_mode { MODE_ALL, MODE_COPY, MODE_GROUP };
-
 struct run_opts {
-	enum run_mode mode;
+	const struct perf_case_type *only; /* `idd-perf TYPE`: that type alone */
 	const char *config;
 	const char *csv;
 	const char *plot;
@@ -50,7 +48,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: idd-perf [run|copy|group] [OPTIONS]\n"
+		"Usage: idd-perf [run|TYPE] [OPTIONS]\n"
 		"       idd-perf dma|mem [OPTIONS]     (see 'idd-perf dma --help', 'mem --help')\n"
 		"\n"
 		"Measures idd's copies between processes and its control plane, each figure next\n"
@@ -59,10 +57,10 @@ usage(FILE *f)
 		"\n"
 		"With no arguments it runs the default suite (well under two minutes): copies\n"
 		"local, to-peer and from-peer with both engines at 64 B, 4 KiB and 1 MiB, then\n"
-		"the join latency and a join storm of 32 processes. 'copy' runs only the copy\n"
-		"cases, 'group' only the control plane. Options given on the command line\n"
-		"change every case that uses them; with --direction or --engine only copy\n"
-		"cases run.\n"
+		"the join latency and a join storm of 32 processes. 'idd-perf TYPE' runs the\n"
+		"cases of one type below: 'copy' the copies, 'group' the control plane.\n"
+		"Options given on the command line change every case that uses them; with\n"
+		"--direction or --engine only copy cases run.\n"
 		"\n"
 		"Case types (a config section's 'type = ...'):\n");
 	for (unsigned int i = 0; perf_case_types[i] != NULL; i++)
@@ -302,9 +300,7 @@ build_cases(struct run_opts *o, struct perf_case *cases, unsigned int *nb)
 {
 	static struct perf_spec specs[MAX_SPECS];
 	unsigned int nb_specs = 0, used = 0;
-	const struct perf_case_type *only = o->mode == MODE_COPY    ? &perf_case_copy
-					    : o->mode == MODE_GROUP ? &perf_case_group
-								    : NULL;
+	const struct perf_case_type *only = o->only;
 	int ret;
 
 	*nb = 0;
@@ -328,7 +324,14 @@ build_cases(struct run_opts *o, struct perf_case *cases, unsigned int *nb)
 			specs[nb_specs].set |= PERF_KEY_TYPE;
 			specs[nb_specs++].c.type = &perf_case_group;
 		}
-		if (only == &perf_case_group && copy_only) {
+		if (only != NULL && only != &perf_case_copy && only != &perf_case_group) {
+			/* Another type, named as a subcommand: one case of it. */
+			perf_spec_init(&specs[nb_specs], only->name, NULL, 0);
+			specs[nb_specs].set |= PERF_KEY_TYPE;
+			specs[nb_specs++].c.type = only;
+		}
+		if (only != NULL && copy_only &&
+		    (only->keys & (PERF_KEY_DIRECTION | PERF_KEY_ENGINE)) == 0) {
 			fprintf(stderr, "idd-perf: --direction and --engine are for copy cases\n");
 			return -EINVAL;
 		}
@@ -365,10 +368,11 @@ list_cases(const struct perf_case *cases, unsigned int nb)
 			perf_format_size(fp, sizeof(fp), c->footprint);
 		printf("%-16s type=%s", c->name, c->type->name);
 		if (c->type->keys & PERF_KEY_DIRECTION)
-			printf(" direction=%s engine=%s sizes=", perf_dir_names[c->dir],
-			       perf_engine_names[c->engine]);
+			printf(" direction=%s", perf_dir_names[c->dir]);
+		if (c->type->keys & PERF_KEY_ENGINE)
+			printf(" engine=%s", perf_engine_names[c->engine]);
 		for (unsigned int s = 0; (c->type->keys & PERF_KEY_SIZES) && s < c->nb_sizes; s++)
-			printf("%s%u", s ? "," : "", c->sizes[s]);
+			printf("%s%u", s ? "," : " sizes=", c->sizes[s]);
 		if (c->type->keys & PERF_KEY_BURST)
 			printf(" burst=%u kick=%u ring=%u peers=%u duration=%g footprint=%s", c->burst,
 			       c->kick, c->ring, c->peers, c->duration, fp);
@@ -542,8 +546,7 @@ perf_run_main(int argc, char **argv, const char *mode)
 	int ret;
 
 	memset(&o, 0, sizeof(o));
-	o.mode = strcmp(mode, "copy") == 0 ? MODE_COPY : strcmp(mode, "group") == 0 ? MODE_GROUP
-										       : MODE_ALL;
+	o.only = strcmp(mode, "run") == 0 ? NULL : perf_case_type_find(mode);
 	o.cpu = o.worker_cpu = CPU_AUTO;
 	ret = parse_args(argc, argv, &o);
 	if (ret != 0)
