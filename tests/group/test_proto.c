@@ -138,11 +138,11 @@ static void
 good_join_works(int16_t dev, int gid, unsigned int n)
 {
 	unsigned char d[16];
-	uint64_t t0 = now_us();
 
+	/* A join gives up after JOIN_TIMEOUT_MS: success is the liveness
+	 * bound; how fast it went is idd-perf's business. */
 	test_uuid(n, d);
 	assert_int_equal(group_join(dev, d, tok, (int16_t)gid, NULL), 0);
-	assert_true(now_us() - t0 < 500000);
 	assert_int_equal(group_leave(dev, (int16_t)gid), 0);
 }
 
@@ -158,13 +158,24 @@ misbehaving_peers(void **state)
 	(void)state;
 	test_uuid(1, d0);
 	test_uuid(2, dx);
-	group_set_handshake_ms(1000);
+	group_set_handshake_ms(10000);
 	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
 
-	/* A connection that never speaks blocks nobody. */
+	/* A connection that never speaks blocks nobody: the good join is
+	 * done while the silent one is still connected (the creator drops
+	 * it only at its 10 s deadline), so it did not wait for that. */
 	silent = raw_connect(gid);
 	raw_challenge(silent, &ch);
 	good_join_works(1, gid, 10);
+	{
+		uint8_t b[16];
+
+		assert_int_equal(raw_recv(silent, b, sizeof(b), 0), -ETIMEDOUT);
+	}
+	close(silent);
+	group_set_handshake_ms(1000);
+	silent = raw_connect(gid);
+	raw_challenge(silent, &ch);
 
 	/* Garbage instead of JOIN. */
 	fd = raw_connect(gid);
