@@ -19,10 +19,12 @@ removes its runtime directory), and no process may be left that carries
 idd-perf's namespace (IDD_NAMESPACE=idd-perf-PID, which every peer inherits).
 """
 
+import atexit
 import csv
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -379,6 +381,11 @@ def peer_death(exe):
 
 def main():
     exe, what = sys.argv[1], sys.argv[2]
+    # Every temporary directory below lives in one, removed at exit even
+    # when a check fails.
+    base = tempfile.mkdtemp(prefix="check-perf-")
+    atexit.register(shutil.rmtree, base, True)
+    tempfile.tempdir = base
     if what == "smoke":
         smoke(exe, sys.argv[3])
     elif what == "group":
