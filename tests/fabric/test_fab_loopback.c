@@ -101,6 +101,24 @@ role_creator(void)
 	CHECK(ft_op(dev, 1, 'c', jb.addr, (uint64_t)(uintptr_t)buf, MiB) ==
 	      IDD_DMA_STATUS_SUCCESSFUL);
 	CHECK(ft_pattern_ok(buf, MiB, 2));
+	/* Remote to local: copy_sg (two pieces of the joiner's pattern into
+	 * three of ours) and a fill of our own memory on that vchan. */
+	struct idd_dma_sge rs[2] = {{jb.addr, 4000}, {jb.addr + 4000, 96}};
+	struct idd_dma_sge ls[3] = {{(uintptr_t)buf, 1000}, {(uintptr_t)buf + 1000, 3000},
+				    {(uintptr_t)buf + 4000, 96}};
+
+	memset(buf, 0, 8192);
+	idx = idd_dma_copy_sg(dev, 1, rs, ls, 2, 3, IDD_DMA_OP_FLAG_SUBMIT);
+	CHECK(idx >= 0);
+	while (idd_dma_completed_status(dev, 1, 1, &last, &st) == 0)
+		usleep(100);
+	CHECK(st == IDD_DMA_STATUS_SUCCESSFUL && last == (uint16_t)idx);
+	CHECK(ft_pattern_ok(buf, 4096, 2));
+	CHECK(ft_op(dev, 1, 'f', 0x0102030405060708ull, (uint64_t)(uintptr_t)buf, 4099) ==
+	      IDD_DMA_STATUS_SUCCESSFUL);
+	for (uint32_t i = 0; i < 4099; i++)
+		CHECK(buf[i] == (uint8_t)(0x0102030405060708ull >> (8 * (i % 8))));
+	CHECK(buf[4099] == 0);
 	atomic_store(&me->phase, 1);
 	/* The joiner checks, then waits to be killed while we stream to it. */
 	CHECK(ft_wait_int(&peer->phase, 2, 20000));

@@ -5,7 +5,8 @@
  *
  * The two hosts are network namespaces joined by a veth pair, made here
  * (ip(8)) and removed before the case returns; where they cannot be made
- * (not root), both ends run on 127.0.0.1 and the rows say "loopback". Two
+ * (not root), both ends run on 127.0.0.1 and the case's name in the rows
+ * ends with "@lo". Two
  * processes are forked, one per host:
  *   target  creates a fabric device and a group, offers a window, and
  *           also serves a bare libfabric endpoint with a registered buffer
@@ -539,7 +540,7 @@ fabric_run(const struct perf_case *c, struct perf_env *env)
 		for (int k = 0; k < 2; k++) {
 			perf_row_init(&row);
 			snprintf(row.name, sizeof(row.name), "%.36s%s", c->name,
-				 h.netns ? "" : " (loopback)");
+				 h.netns ? "" : "@lo"); /* both ends on 127.0.0.1 */
 			snprintf(row.type, sizeof(row.type), "fabric");
 			snprintf(row.direction, sizeof(row.direction), "%s",
 				 k == 0 ? "to-peer" : "fi_write");
