@@ -20,6 +20,7 @@
 struct conn_out {
 	struct conn_out *next;
 	int fd;                 /* dup'ed, owned by the queue; -1 if none */
+	struct fd_ident fd_id;
 	/* What a window's removal needs to find its announcement: */
 	enum wire_type type;
 	uint16_t slot;          /* WINDOW_ADD/REMOVE: owner; MEMBER_LEFT: who */
@@ -59,6 +60,7 @@ conn_add(int fd, bool listening, const struct conn_ops *ops, void *owner)
 		return NULL;
 	}
 	c->fd = fd;
+	fd_ident_take(fd, &c->fd_id);
 	c->ops = ops;
 	c->owner = owner;
 	c->listening = listening;
@@ -91,14 +93,20 @@ set_epollout(struct conn *c, bool on)
 void
 conn_close(struct conn *c)
 {
+	int fd = c->fd;
+
 	if (c->closing)
 		return;
 	c->closing = true;
 	ctl_timer_cancel(&c->timer);
-	epoll_ctl(ctl_epoll_fd(), EPOLL_CTL_DEL, c->fd, NULL);
-	/* Close the socket now, not at reap: the peer learns at once. */
-	close(c->fd);
+	epoll_ctl(ctl_epoll_fd(), EPOLL_CTL_DEL, fd, NULL);
+	/* The number is forgotten before it is closed: from the close on it
+	 * is the application's to reuse, and a fork by another thread at
+	 * that instant must not give the child a copy of state that still
+	 * names it (the child would close the application's new fd).
+	 * Close the socket now, not at reap: the peer learns at once. */
 	c->fd = -1;
+	close(fd);
 	if (c->ops->on_close != NULL)
 		c->ops->on_close(c);
 }
@@ -154,11 +162,12 @@ conn_reap(void)
 void
 conn_forget_all(void)
 {
+	/* Only what still names our file: see fd_ident.h. */
 	for (struct conn *c = all_conns; c != NULL; c = c->next_all) {
-		if (c->fd >= 0)
+		if (fd_ident_is(c->fd, &c->fd_id))
 			close(c->fd);
 		for (struct conn_out *o = c->out_head; o != NULL; o = o->next)
-			if (o->fd >= 0)
+			if (fd_ident_is(o->fd, &o->fd_id))
 				close(o->fd);
 	}
 	all_conns = NULL;

@@ -29,6 +29,7 @@ static struct {
 	pthread_t thread;
 	int epfd;
 	int evfd;
+	struct fd_ident epfd_id, evfd_id; /* a forked child checks them */
 	struct ctl_req *req_head, *req_tail; /* under req_lock */
 	struct ctl_timer *timers;            /* under ctl_lock */
 	struct ctl_work *work_head, *work_tail; /* under ctl_lock */
@@ -299,6 +300,20 @@ ctl_main(void *arg)
 	return NULL;
 }
 
+/* Close the epoll instance and the eventfd. Each number is forgotten
+ * before it is closed (see conn_close()). */
+static void
+fds_close(void)
+{
+	int evfd = ctl.evfd, epfd = ctl.epfd;
+
+	ctl.evfd = ctl.epfd = -1;
+	if (evfd >= 0)
+		close(evfd);
+	if (epfd >= 0)
+		close(epfd);
+}
+
 static void
 ctl_stop_at_exit(void)
 {
@@ -324,10 +339,8 @@ ctl_stop_at_exit(void)
 	}
 	wake();
 	pthread_join(ctl.thread, NULL);
-	close(ctl.evfd);
-	close(ctl.epfd);
-	ctl.evfd = ctl.epfd = -1;
 	ctl.started = false;
+	fds_close();
 	pthread_mutex_unlock(&start_lock);
 }
 
@@ -348,8 +361,10 @@ ctl_atfork_child(void)
 		return;
 	group_forget_all();
 	conn_forget_all();
-	close(ctl.evfd);
-	close(ctl.epfd);
+	if (fd_ident_is(ctl.evfd, &ctl.evfd_id))
+		close(ctl.evfd);
+	if (fd_ident_is(ctl.epfd, &ctl.epfd_id))
+		close(ctl.epfd);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.epfd = ctl.evfd = -1;
 }
@@ -396,6 +411,8 @@ ctl_start(void)
 		ret = -errno;
 		goto fail;
 	}
+	fd_ident_take(ctl.epfd, &ctl.epfd_id);
+	fd_ident_take(ctl.evfd, &ctl.evfd_id);
 	ctl.owner_pid = getpid();
 	err = pthread_create(&ctl.thread, NULL, ctl_main, NULL);
 	if (err != 0) {
@@ -407,11 +424,7 @@ ctl_start(void)
 	return 0;
 fail:
 	IDD_LOG(ERR, "group: cannot start the control thread: %s", strerror(-ret));
-	if (ctl.evfd >= 0)
-		close(ctl.evfd);
-	if (ctl.epfd >= 0)
-		close(ctl.epfd);
-	ctl.evfd = ctl.epfd = -1;
+	fds_close();
 	pthread_mutex_unlock(&start_lock);
 	return ret;
 }

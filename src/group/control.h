@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <pthread.h>
 
+#include "group/fd_ident.h"
 #include "group/wire.h"
 
 extern pthread_mutex_t ctl_lock;
@@ -110,7 +111,8 @@ struct conn_ops {
 struct conn_out; /* queued message (conn.c) */
 
 struct conn {
-	int fd;
+	int fd;                 /* -1 from the moment it is closed */
+	struct fd_ident fd_id;  /* what @fd names (a forked child checks) */
 	const struct conn_ops *ops;
 	void *owner;            /* the group (or other owner) */
 	int state;              /* owner's state machine */

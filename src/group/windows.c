@@ -38,6 +38,7 @@ struct own_window {
 	struct own_window *next;
 	struct mem_window_desc d;
 	int fd;
+	struct fd_ident fd_id;  /* a forked child checks it (fd_ident.h) */
 };
 
 static struct own_window *own;   /* under ctl_lock */
@@ -264,6 +265,7 @@ own_apply(const struct mem_window_desc *d, bool added)
 	}
 	o->d = *d;
 	o->fd = fd;
+	fd_ident_take(fd, &o->fd_id);
 	o->next = own;
 	own = o;
 	announce(o, true);
@@ -406,7 +408,8 @@ win_forget(void)
 	pthread_mutex_init(&listen_lock, NULL);
 	listening = false;
 	for (struct own_window *o = own; o != NULL; o = o->next)
-		close(o->fd);
+		if (fd_ident_is(o->fd, &o->fd_id))
+			close(o->fd);
 	own = NULL;
 	/* The queue of deferred work was dropped with the control thread's
 	 * state (control.c). */
