@@ -159,6 +159,11 @@ conn_reap(void)
 	}
 }
 
+/* The parent's connections a forked child abandons, still pointed at, as in
+ * group_forget_all(): valgrind, which follows forks, then sees them as
+ * reachable rather than lost. volatile: the store stays, unread. */
+static struct conn *volatile forgotten_conns;
+
 void
 conn_forget_all(void)
 {
@@ -170,6 +175,7 @@ conn_forget_all(void)
 			if (fd_ident_is(o->fd, &o->fd_id))
 				close(o->fd);
 	}
+	forgotten_conns = all_conns;
 	all_conns = NULL;
 }
 

@@ -400,6 +400,11 @@ win_shutdown(void)
 	}
 }
 
+/* The parent's list a forked child abandons, still pointed at, as in
+ * group_forget_all(): valgrind, which follows forks, then sees it as
+ * reachable rather than lost. volatile: the store stays, unread. */
+static struct own_window *volatile forgotten_own;
+
 void
 win_forget(void)
 {
@@ -410,6 +415,7 @@ win_forget(void)
 	for (struct own_window *o = own; o != NULL; o = o->next)
 		if (fd_ident_is(o->fd, &o->fd_id))
 			close(o->fd);
+	forgotten_own = own;
 	own = NULL;
 	/* The queue of deferred work was dropped with the control thread's
 	 * state (control.c). */
