@@ -314,23 +314,86 @@ fds_close(void)
 		close(epfd);
 }
 
+/* How long exit() waits, at each step, for the control thread (or for a
+ * lock it may hold) before it gives up the orderly stop. */
+#define STOP_WAIT_MS 3000
+
+static void
+deadline_after(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000u;
+	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool
+lock_within(pthread_mutex_t *m, unsigned int ms)
+{
+	struct timespec dl;
+
+	deadline_after(&dl, ms);
+	return pthread_mutex_timedlock(m, &dl) == 0;
+}
+
+static void
+stop_skipped(const char *why)
+{
+	IDD_LOG(ERR, "group: exit without an orderly stop of the groups: %s within %u ms "
+		     "(the kernel closes our sockets; peers see this process end)",
+		why, STOP_WAIT_MS);
+}
+
+/*
+ * exit() may come from anywhere, a crash included: a SIGSEGV handler that
+ * calls exit() (one that a library loaded by a driver installs) runs this
+ * on the thread that crashed, perhaps the control thread inside ctl_lock,
+ * or while the control thread is wedged. Waiting for it without a bound
+ * would turn the crash into a hang. So every wait here is bounded, and
+ * when the control thread or its locks do not answer in time the orderly
+ * stop is skipped: the process is ending, the kernel closes its sockets,
+ * and every peer sees what it would see if we had been killed.
+ */
 static void
 ctl_stop_at_exit(void)
 {
+	struct timespec dl;
+
+	/* Answering now means nobody is stuck inside ctl_lock (the memory
+	 * layer's listener, below, takes it too). */
+	if (!lock_within(&ctl_lock, STOP_WAIT_MS)) {
+		stop_skipped("the group lock was not free");
+		return;
+	}
+	pthread_mutex_unlock(&ctl_lock);
 	/* No more window events: the memory layer may outlive us at exit. */
 	win_listen_stop();
-	pthread_mutex_lock(&start_lock);
+	if (!lock_within(&start_lock, STOP_WAIT_MS)) {
+		stop_skipped("the control thread's start lock was not free");
+		return;
+	}
 	if (!ctl.started || ctl.owner_pid != getpid()) {
 		pthread_mutex_unlock(&start_lock);
 		return;
 	}
-	pthread_mutex_lock(&req_lock);
+	if (!lock_within(&req_lock, STOP_WAIT_MS)) {
+		pthread_mutex_unlock(&start_lock);
+		stop_skipped("the request queue's lock was not free");
+		return;
+	}
 	ctl.stopping = true;
 	pthread_mutex_unlock(&req_lock);
 	if (on_ctl_thread) {
 		/* exit() from an event callback: the thread cannot join itself.
 		 * Close the groups here; the process is ending anyway. */
-		pthread_mutex_lock(&ctl_lock);
+		if (!lock_within(&ctl_lock, STOP_WAIT_MS)) {
+			pthread_mutex_unlock(&start_lock);
+			stop_skipped("the group lock was not free");
+			return;
+		}
 		group_shutdown_all();
 		conn_reap();
 		pthread_mutex_unlock(&ctl_lock);
@@ -338,7 +401,13 @@ ctl_stop_at_exit(void)
 		return;
 	}
 	wake();
-	pthread_join(ctl.thread, NULL);
+	deadline_after(&dl, STOP_WAIT_MS);
+	if (pthread_timedjoin_np(ctl.thread, NULL, &dl) != 0) {
+		/* It may still be using its fds: leave them to the kernel. */
+		pthread_mutex_unlock(&start_lock);
+		stop_skipped("the control thread did not stop");
+		return;
+	}
 	ctl.started = false;
 	fds_close();
 	pthread_mutex_unlock(&start_lock);

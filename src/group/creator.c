@@ -66,8 +66,10 @@ struct peer_hs {
  * @owed: the members', and those of the other members still leaving
  * (their engines may copy until their own leave completes). Connections,
  * not slots: a newcomer may take the leaver's slot meanwhile. A closing
- * connection is taken out of every @owed at once (peer_close()), so none
- * of these pointers outlives its connection. */
+ * connection, whatever its state and whether or not its group still
+ * exists, is taken out of every @owed and its own record freed first thing
+ * in peer_close() (departing_forget()), so none of these pointers outlives
+ * its connection. */
 struct departing {
 	struct departing *next;
 	struct group *g;
@@ -79,6 +81,10 @@ struct departing {
 };
 
 static struct departing *departing_list; /* under ctl_lock */
+/* Counts the records freed: a walk of the list that closed a connection
+ * (which may free any record, the one it stands on included) sees that
+ * the list changed without touching what it held. */
+static unsigned long departing_freed;   /* under ctl_lock */
 
 static void peer_msg(struct conn *c, const struct wire_msg *m, int fd);
 static void peer_close(struct conn *c);
@@ -225,19 +231,34 @@ departing_maybe_close(struct departing *d)
 	conn_close(d->c); /* peer_close() frees @d */
 }
 
-/* @from answered for the member that left from @slot with @domain, or
- * (@all) can no longer touch anyone's windows: its process is gone or
- * its connection is closing. */
+/* Let go every leaver of @g that may go. Closing one may let another go,
+ * and frees records (any of them: the close settles the others): after a
+ * close, look again from the start, touching nothing held from before. */
 static void
-departing_settle(struct group *g, const struct conn *from, uint16_t slot, const uint8_t *domain,
-		 bool all)
+departing_release(struct group *g)
 {
 	struct departing *d, *next;
 
-	for (d = departing_list; d != NULL; d = d->next) {
+	for (d = departing_list; d != NULL; d = next) {
+		unsigned long freed = departing_freed;
+
+		next = d->next;
 		if (d->g != g)
 			continue;
-		if (!all && (d->slot != slot || memcmp(d->domain, domain, WIRE_UUID_LEN) != 0))
+		departing_maybe_close(d);
+		if (departing_freed != freed)
+			next = departing_list;
+	}
+}
+
+/* @from answered LEFT_DONE for the member that left from @slot with
+ * @domain. An answer it does not owe (twice, or for a leaver already let
+ * go) changes nothing. */
+static void
+departing_settle(struct group *g, const struct conn *from, uint16_t slot, const uint8_t *domain)
+{
+	for (struct departing *d = departing_list; d != NULL; d = d->next) {
+		if (d->g != g || d->slot != slot || memcmp(d->domain, domain, WIRE_UUID_LEN) != 0)
 			continue;
 		for (unsigned int i = 0; i < d->nb_owed; i++) {
 			if (d->owed[i] == from) {
@@ -246,17 +267,7 @@ departing_settle(struct group *g, const struct conn *from, uint16_t slot, const 
 			}
 		}
 	}
-	/* Closing one may let another go: look again from the start. */
-	for (d = departing_list; d != NULL; d = next) {
-		struct conn *c = d->c; /* lives until the end of the loop pass */
-
-		next = d->next;
-		if (d->g != g)
-			continue;
-		departing_maybe_close(d);
-		if (c->closing) /* @d is freed and the list changed */
-			next = departing_list;
-	}
+	departing_release(g);
 }
 
 static void
@@ -316,19 +327,31 @@ depart(struct group *g, struct member *me, struct conn *c)
 	departing_maybe_close(d);
 }
 
-/* The departing record of @c, unlinked; NULL if none. */
-static struct departing *
-departing_take(struct conn *c)
+/* @c is closing: free its own record, if it left, and take it out of what
+ * the others wait for. Whatever its state or its group's: a pointer kept
+ * past this would outlive the connection (freed at the end of the pass). */
+static void
+departing_forget(struct conn *c)
 {
-	for (struct departing **pp = &departing_list; *pp != NULL; pp = &(*pp)->next) {
+	struct departing **pp = &departing_list;
+
+	while (*pp != NULL) {
 		struct departing *d = *pp;
 
 		if (d->c == c) {
 			*pp = d->next;
-			return d;
+			free(d);
+			departing_freed++;
+			continue;
 		}
+		for (unsigned int i = 0; i < d->nb_owed; i++) {
+			if (d->owed[i] == c) {
+				d->owed[i] = d->owed[--d->nb_owed];
+				break;
+			}
+		}
+		pp = &d->next;
 	}
-	return NULL;
 }
 
 static int
@@ -502,7 +525,7 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 	case P_DEPARTING:
 		/* It may still answer for the others that left. */
 		if (m->type == WIRE_LEFT_DONE) {
-			departing_settle(g, c, m->u.left.slot, m->u.left.domain, false);
+			departing_settle(g, c, m->u.left.slot, m->u.left.domain);
 			return;
 		}
 		if (fd >= 0)
@@ -565,7 +588,7 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 		break;
 	}
 	if (m->type == WIRE_LEFT_DONE && (c->state == P_WELCOMED || c->state == P_ACTIVE)) {
-		departing_settle(g, c, m->u.left.slot, m->u.left.domain, false);
+		departing_settle(g, c, m->u.left.slot, m->u.left.domain);
 		return;
 	}
 	if (fd >= 0)
@@ -581,12 +604,13 @@ peer_close(struct conn *c)
 	struct wire_msg m = {.type = WIRE_MEMBER_LEFT};
 
 	uncount(c);
+	/* Gone (all answered, timed out, or it hung up), or a member whose
+	 * process is gone or leaving: nothing of it copies any more, and it
+	 * owes no answer. */
+	departing_forget(c);
 	if (c->state == P_DEPARTING) {
-		/* Gone (all answered, timed out, or it hung up): nothing of its
-		 * process copies any more. */
-		free(departing_take(c));
 		if (g != NULL)
-			departing_settle(g, c, 0, NULL, true);
+			departing_release(g);
 		return;
 	}
 	if (g == NULL)
@@ -618,8 +642,8 @@ peer_close(struct conn *c)
 		/* Nobody knew it yet. */
 		member_remove(g, me, false);
 	}
-	/* It owes no answer any more: its process is gone or leaving. */
-	departing_settle(g, c, 0, NULL, true);
+	/* What it owed was forgotten above: others may go now. */
+	departing_release(g);
 }
 
 void
