@@ -111,8 +111,12 @@ refuse_now(struct conn *c, int code, const char *why)
 	struct group *g = c->owner;
 	struct wire_msg m = {.type = WIRE_REFUSE, .u.refuse_code = code};
 
+	struct peer_hs *hs = c->priv;
+
 	IDD_LOG(ERR, "group %d: join from pid %d uid %u refused: %s", g ? g->group_id : -1,
 		(int)c->peer_pid, (unsigned int)c->peer_uid, why);
+	if (hs != NULL)
+		hs->refuse_why = NULL; /* said: peer_close() must not say it again */
 	uncount(c);
 	conn_send(c, &m, -1);
 	conn_close_when_flushed(c);
@@ -619,6 +623,8 @@ peer_close(struct conn *c)
 		struct peer_hs *hs = c->priv;
 
 		/* It hung up before its delayed refusal: still one line. */
+		if (hs == NULL || hs->refuse_why == NULL)
+			return;
 		IDD_LOG(ERR, "group %d: join from pid %d uid %u refused: %s", g->group_id,
 			(int)c->peer_pid, (unsigned int)c->peer_uid, hs->refuse_why);
 		return;
@@ -644,6 +650,14 @@ peer_close(struct conn *c)
 	}
 	/* What it owed was forgotten above: others may go now. */
 	departing_release(g);
+}
+
+void
+creator_forget(void)
+{
+	/* Abandoned like the rest of the parent's state (group.c). */
+	departing_list = NULL;
+	departing_freed = 0;
 }
 
 void

@@ -1079,5 +1079,6 @@ group_forget_all(void)
 	all_groups = NULL;
 	all_devs = NULL;
 	queued_events = NULL;
+	creator_forget();
 	win_forget();
 }

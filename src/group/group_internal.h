@@ -168,6 +168,9 @@ extern const struct conn_ops creator_listen_ops;
 void creator_broadcast(struct group *g, const struct wire_msg *m, int fd, const struct member *except);
 /* Tell every member the group is gone and drop them (device close, exit). */
 void creator_shutdown(struct group *g);
+/* Forked child: drop the parent's departures (their connections are the
+ * parent's). */
+void creator_forget(void);
 
 /* joiner.c */
 void joiner_start(struct group *g);
