@@ -256,19 +256,27 @@ departing_release(struct group *g)
 }
 
 /* @from answered LEFT_DONE for the member that left from @slot with
- * @domain. An answer it does not owe (twice, or for a leaver already let
- * go) changes nothing. */
+ * @domain. One answer settles one departure: the same domain may have
+ * left the same slot twice meanwhile (left, joined again, left again), and
+ * @from answers in the order it was told, so the answer is for the oldest
+ * of those it still owes (the list is newest first). An answer it does not
+ * owe (twice, or for a leaver already let go) changes nothing. */
 static void
 departing_settle(struct group *g, const struct conn *from, uint16_t slot, const uint8_t *domain)
 {
+	struct departing *oldest = NULL;
+
 	for (struct departing *d = departing_list; d != NULL; d = d->next) {
-		if (d->g != g || d->slot != slot || memcmp(d->domain, domain, WIRE_UUID_LEN) != 0)
-			continue;
-		for (unsigned int i = 0; i < d->nb_owed; i++) {
-			if (d->owed[i] == from) {
-				d->owed[i] = d->owed[--d->nb_owed];
-				break;
-			}
+		if (d->g == g && d->slot == slot && memcmp(d->domain, domain, WIRE_UUID_LEN) == 0 &&
+		    owes(d, from))
+			oldest = d;
+	}
+	if (oldest == NULL)
+		return;
+	for (unsigned int i = 0; i < oldest->nb_owed; i++) {
+		if (oldest->owed[i] == from) {
+			oldest->owed[i] = oldest->owed[--oldest->nb_owed];
+			break;
 		}
 	}
 	departing_release(g);
