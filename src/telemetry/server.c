@@ -453,21 +453,28 @@ serve(void *arg)
 	return NULL;
 }
 
+/* The number is forgotten before it is closed: a fork by another thread in
+ * between must not give the child a number the application may reuse at
+ * once (the child's atfork handler closes what it finds here). */
+static void
+server_fd_close(int *p)
+{
+	int fd = fd_peek(p);
+
+	fd_put(p, -1);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void
 close_all(void)
 {
 	for (unsigned int i = 0; i < TEL_MAX_CONNS; i++)
 		if (fd_peek(&srv.conns[i].fd) >= 0)
 			conn_close(&srv.conns[i]);
-	if (srv.listen_fd >= 0)
-		close(fd_peek(&srv.listen_fd));
-	if (srv.evfd >= 0)
-		close(fd_peek(&srv.evfd));
-	if (srv.epfd >= 0)
-		close(fd_peek(&srv.epfd));
-	fd_put(&srv.listen_fd, -1);
-	fd_put(&srv.evfd, -1);
-	fd_put(&srv.epfd, -1);
+	server_fd_close(&srv.listen_fd);
+	server_fd_close(&srv.evfd);
+	server_fd_close(&srv.epfd);
 }
 
 int
