@@ -4,13 +4,14 @@
  * positions and status rules as sw's thread engine (sw_ring.h): the caller
  * writes descriptors and publishes `submitted`; the engine publishes
  * `finished`; a slot's status word is non-zero only while it holds an
- * uncollected failure. No lock, no allocation, and a system call only to
- * wake a sleeping engine.
+ * uncollected failure. Collecting is therefore sw's code too
+ * (drivers/ring_collect.h). No lock, no allocation, and a system call only
+ * to wake a sleeping engine.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "drivers/fabric/fab_dev.h"
+#include "drivers/ring_collect.h"
 
 static int
 fab_refuse_fast(const struct fab_dev *fd, uint16_t vchan, const char *what)
@@ -18,13 +19,6 @@ fab_refuse_fast(const struct fab_dev *fd, uint16_t vchan, const char *what)
 	IDD_LOG(DEBUG, "dev %s: %s on vchan %u refused: device not started or vchan out of range",
 		fd->name, what, vchan);
 	return -EINVAL;
-}
-
-static inline void
-fab_count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
 }
 
 static inline bool
@@ -43,7 +37,7 @@ fab_submit_vchan(struct fab_dev *fd, struct fab_vchan *vc)
 	if (head == sub)
 		return;
 	vc->ring[(uint16_t)(head - 1) & vc->mask].flags |= FAB_F_BURST_END;
-	fab_count(&vc->n_submitted, (uint16_t)(head - sub));
+	ring_count(&vc->n_submitted, (uint16_t)(head - sub));
 	/* seq_cst: releases the descriptors to the engine and is ordered
 	 * before the load of engine_sleeping in fab_engine_kick(). */
 	atomic_store_explicit(&vc->submitted, head, memory_order_seq_cst);
@@ -162,55 +156,17 @@ fab_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src
 	return fab_enq_finish(fd, vc, head, flags);
 }
 
-static inline uint16_t
-fab_ready(struct fab_vchan *vc, uint16_t coll, uint16_t max)
-{
-	/* Acquire: pairs with the engine's release store of finished. */
-	uint16_t fin = atomic_load_explicit(&vc->finished, memory_order_acquire);
-	uint16_t n = (uint16_t)(fin - coll);
-
-	return n < max ? n : max;
-}
-
-static inline void
-fab_consume(struct fab_vchan *vc, uint16_t coll, uint16_t n, uint32_t errors)
-{
-	atomic_store_explicit(&vc->collected, (uint16_t)(coll + n), memory_order_relaxed);
-	fab_count(&vc->n_completed, n);
-	if (errors != 0) {
-		vc->coll_errors += errors;
-		fab_count(&vc->n_errors, errors);
-	}
-}
-
 uint16_t
 fab_completed(void *dev_private, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
 	      bool *has_error)
 {
 	struct fab_dev *fd = dev_private;
-	struct fab_vchan *vc;
-	uint16_t coll, n;
 
 	if (fab_unlikely(vchan >= fd->cpl_vchans)) {
 		fab_refuse_fast(fd, vchan, "completed");
 		return 0;
 	}
-	vc = &fd->vchans[vchan];
-	coll = atomic_load_explicit(&vc->collected, memory_order_relaxed);
-	n = fab_ready(vc, coll, nb_cpls);
-	if (atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) != vc->coll_errors) {
-		for (uint16_t i = 0; i < n; i++) {
-			if (vc->status[(uint16_t)(coll + i) & vc->mask] != 0) {
-				n = i;
-				*has_error = true;
-				break;
-			}
-		}
-	}
-	if (n != 0)
-		fab_consume(vc, coll, n, 0);
-	*last_idx = (uint16_t)(coll + n - 1);
-	return n;
+	return ring_completed(RING_COLLECT_OF(&fd->vchans[vchan]), nb_cpls, last_idx, has_error);
 }
 
 uint16_t
@@ -218,35 +174,13 @@ fab_completed_status(void *dev_private, uint16_t vchan, const uint16_t nb_cpls,
 		     uint16_t *last_idx, enum idd_dma_status_code *status)
 {
 	struct fab_dev *fd = dev_private;
-	struct fab_vchan *vc;
-	uint32_t errors = 0;
-	uint16_t coll, n;
 
 	if (fab_unlikely(vchan >= fd->cpl_vchans)) {
 		fab_refuse_fast(fd, vchan, "completed_status");
 		return 0;
 	}
-	vc = &fd->vchans[vchan];
-	coll = atomic_load_explicit(&vc->collected, memory_order_relaxed);
-	n = fab_ready(vc, coll, nb_cpls);
-	if (atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) == vc->coll_errors) {
-		if (n != 0)
-			memset(status, 0, n * sizeof(*status));
-	} else {
-		for (uint16_t i = 0; i < n; i++) {
-			uint16_t *slot = &vc->status[(uint16_t)(coll + i) & vc->mask];
-
-			status[i] = (enum idd_dma_status_code)*slot;
-			if (*slot != 0) {
-				*slot = 0;
-				errors++;
-			}
-		}
-	}
-	if (n != 0)
-		fab_consume(vc, coll, n, errors);
-	*last_idx = (uint16_t)(coll + n - 1);
-	return n;
+	return ring_completed_status(RING_COLLECT_OF(&fd->vchans[vchan]), nb_cpls, last_idx,
+				     status);
 }
 
 uint16_t
@@ -260,7 +194,5 @@ fab_burst_capacity(const void *dev_private, uint16_t vchan)
 		return 0;
 	}
 	vc = &fd->vchans[vchan];
-	return (uint16_t)(vc->nb_desc -
-			  (uint16_t)(atomic_load_explicit(&vc->head, memory_order_relaxed) -
-				     atomic_load_explicit(&vc->collected, memory_order_relaxed)));
+	return ring_free_slots(vc->nb_desc, &vc->head, &vc->collected);
 }

@@ -33,6 +33,7 @@
 
 #include <idd/idd_dmadev.h>
 
+#include "drivers/ring_collect.h"
 #include "mem/window_table.h"
 
 #define SW_CACHE_LINE 64
@@ -180,14 +181,11 @@ enum sw_fence_state {
 	SW_BURST_SKIPPED, /* the rest of this burst is NOT_ATTEMPTED */
 };
 
-/* Producer-side counter update: the producer is the only writer, so a
- * relaxed load and store (plain moves) suffice; readers on other threads
- * see a value that is at worst one update old. */
+/* Producer-side counter update (ring_collect.h). */
 static inline void
 sw_count(_Atomic uint64_t *counter, uint64_t n)
 {
-	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
-			      memory_order_relaxed);
+	ring_count(counter, n);
 }
 
 /* Mark @n operations from @coll as reported; their slots (and sge FIFO
@@ -195,12 +193,7 @@ sw_count(_Atomic uint64_t *counter, uint64_t n)
 static inline void
 sw_consume(struct sw_vchan *vc, uint16_t coll, uint16_t n, uint32_t errors)
 {
-	atomic_store_explicit(&vc->collected, (uint16_t)(coll + n), memory_order_relaxed);
-	sw_count(&vc->n_completed, n);
-	if (sw_unlikely(errors != 0)) {
-		vc->coll_errors += errors;
-		sw_count(&vc->n_errors, errors);
-	}
+	ring_consume(RING_COLLECT_OF(vc), coll, n, errors);
 }
 
 /* Perform the operations [from, to) of @vc, record failures, and publish
