@@ -47,6 +47,7 @@
 #include <rdma/fi_errno.h>
 #include <rdma/fi_rma.h>
 
+#include "drivers/fabric/fab_rdm.h"
 #include "perf_case.h"
 #include "perf_env.h"
 #include "perf_measure.h"
@@ -135,12 +136,7 @@ enter(const struct fab_hosts *h, int i)
 /* ---- the bare libfabric endpoint (both ends) ---- */
 
 struct raw {
-	struct fi_info *info;
-	struct fid_fabric *fabric;
-	struct fid_domain *domain;
-	struct fid_av *av;
-	struct fid_cq *cq;
-	struct fid_ep *ep;
+	struct fab_rdm rdm; /* the driver's own endpoint, so that the comparison is fair */
 	struct fid_mr *mr;
 	uint16_t port;
 };
@@ -148,57 +144,19 @@ struct raw {
 static int
 raw_open(struct raw *r, const char *ip)
 {
-	struct fi_info *hints = fi_allocinfo();
-	struct sockaddr_in src = {.sin_family = AF_INET}, name;
-	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .size = 4 * RAW_POSTS};
-	struct fi_av_attr av_attr = {.type = FI_AV_MAP};
-	size_t len = sizeof(name);
+	struct in_addr a;
+	const char *what;
+	uint32_t ep_ip;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	if (hints == NULL)
-		return -ENOMEM;
-	/* The driver's own settings, so that the comparison is fair. */
-	hints->caps = FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
-	hints->ep_attr->type = FI_EP_RDM;
-	hints->addr_format = FI_SOCKADDR_IN;
-	hints->domain_attr->mr_mode = FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
-	hints->domain_attr->threading = FI_THREAD_SAFE;
-	hints->mode = FI_CONTEXT | FI_CONTEXT2;
-	hints->tx_attr->op_flags = FI_DELIVERY_COMPLETE;
-	hints->fabric_attr->prov_name = strdup("tcp");
-	inet_pton(AF_INET, ip, &src.sin_addr);
-	hints->src_addr = malloc(sizeof(src));
-	if (hints->src_addr == NULL || hints->fabric_attr->prov_name == NULL) {
-		fi_freeinfo(hints);
-		return -ENOMEM;
-	}
-	memcpy(hints->src_addr, &src, sizeof(src));
-	hints->src_addrlen = sizeof(src);
-	ret = fi_getinfo(FI_VERSION(1, 17), NULL, NULL, 0, hints, &r->info);
-	fi_freeinfo(hints);
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return -EINVAL;
+	/* No wait object: the progress thread and the loop poll. */
+	ret = fab_rdm_open(&r->rdm, "tcp", ntohl(a.s_addr), 4 * RAW_POSTS, FI_WAIT_NONE, &what);
 	if (ret == 0)
-		ret = fi_fabric(r->info->fabric_attr, &r->fabric, NULL);
-	if (ret == 0)
-		ret = fi_domain(r->fabric, r->info, &r->domain, NULL);
-	if (ret == 0)
-		ret = fi_cq_open(r->domain, &cq_attr, &r->cq, NULL);
-	if (ret == 0)
-		ret = fi_av_open(r->domain, &av_attr, &r->av, NULL);
-	if (ret == 0)
-		ret = fi_endpoint(r->domain, r->info, &r->ep, NULL);
-	if (ret == 0)
-		ret = fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV);
-	if (ret == 0)
-		ret = fi_ep_bind(r->ep, &r->av->fid, 0);
-	if (ret == 0)
-		ret = fi_enable(r->ep);
-	if (ret == 0)
-		ret = fi_getname(&r->ep->fid, &name, &len);
-	if (ret != 0)
-		return ret < 0 ? ret : -EIO;
-	r->port = ntohs(name.sin_port);
-	return 0;
+		ret = fab_rdm_name(&r->rdm, &ep_ip, &r->port);
+	return ret;
 }
 
 static void
@@ -206,18 +164,8 @@ raw_close(struct raw *r)
 {
 	if (r->mr != NULL)
 		fi_close(&r->mr->fid);
-	if (r->ep != NULL)
-		fi_close(&r->ep->fid);
-	if (r->av != NULL)
-		fi_close(&r->av->fid);
-	if (r->cq != NULL)
-		fi_close(&r->cq->fid);
-	if (r->domain != NULL)
-		fi_close(&r->domain->fid);
-	if (r->fabric != NULL)
-		fi_close(&r->fabric->fid);
-	if (r->info != NULL)
-		fi_freeinfo(r->info);
+	r->mr = NULL;
+	fab_rdm_close(&r->rdm);
 }
 
 static _Atomic int target_mode; /* 0 idle, 1 serving the fi_write loop, 2 stop */
@@ -233,7 +181,7 @@ raw_progress(void *arg)
 	 * idd measurement. */
 	while (atomic_load(&target_mode) != 2) {
 		if (atomic_load(&target_mode) == 1)
-			(void)fi_cq_read(r->cq, e, 16);
+			(void)fi_cq_read(r->rdm.cq, e, 16);
 		else
 			usleep(1000);
 	}
@@ -257,7 +205,7 @@ raw_measure(struct raw *r, fi_addr_t peer, uint64_t raddr, uint64_t key, void *b
 		max = 1;
 	for (;;) {
 		while (posted - done < max) {
-			ssize_t ret = fi_write(r->ep, buf, size, NULL, peer, raddr, key,
+			ssize_t ret = fi_write(r->rdm.ep, buf, size, NULL, peer, raddr, key,
 					       &ctx[posted % RAW_POSTS]);
 
 			if (ret == -FI_EAGAIN)
@@ -266,7 +214,7 @@ raw_measure(struct raw *r, fi_addr_t peer, uint64_t raddr, uint64_t key, void *b
 				return -1;
 			posted++;
 		}
-		ssize_t n = fi_cq_read(r->cq, e, 64);
+		ssize_t n = fi_cq_read(r->rdm.cq, e, 64);
 
 		if (n > 0) {
 			done += (uint64_t)n;
@@ -281,7 +229,7 @@ raw_measure(struct raw *r, fi_addr_t peer, uint64_t raddr, uint64_t key, void *b
 	}
 	/* Let the rest land; count only what completed in the window. */
 	while (done < posted) {
-		ssize_t n = fi_cq_read(r->cq, e, 64);
+		ssize_t n = fi_cq_read(r->rdm.cq, e, 64);
 
 		if (n > 0)
 			done += (uint64_t)n;
@@ -344,13 +292,13 @@ target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t
 	    idd_dma_access_pair_group_create((int16_t)dev, (unsigned char *)dom,
 					     (unsigned char *)env->token, &ti.gid, NULL) != 0 ||
 	    raw_open(&r, h->ip[1]) != 0 ||
-	    fi_mr_reg(r.domain, raw_buf, span, FI_REMOTE_WRITE, 0, 1, 0, &r.mr, NULL) != 0)
+	    fi_mr_reg(r.rdm.domain, raw_buf, span, FI_REMOTE_WRITE, 0, 1, 0, &r.mr, NULL) != 0)
 		_exit(3);
 	ti.win = (uint64_t)(uintptr_t)win;
 	ti.raw_buf = (uint64_t)(uintptr_t)raw_buf;
 	ti.raw_key = fi_mr_key(r.mr);
 	ti.raw_port = r.port;
-	ti.virt = (r.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+	ti.virt = (r.rdm.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
 	if (pthread_create(&prog, NULL, raw_progress, &r) != 0 ||
 	    write_all(out, &ti, sizeof(ti)) != 0)
 		_exit(4);
@@ -442,7 +390,7 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ti->raw_port)};
 
 	inet_pton(AF_INET, h->ip[1], &sa.sin_addr);
-	if (fi_av_insert(r.av, &sa, 1, &peer, 0, NULL) != 1)
+	if (fi_av_insert(r.rdm.av, &sa, 1, &peer, 0, NULL) != 1)
 		_exit(3);
 	for (unsigned int i = 0; i < c->nb_sizes; i++) {
 		uint32_t size = c->sizes[i];

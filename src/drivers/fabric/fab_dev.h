@@ -32,6 +32,7 @@
 
 #include "common/log.h"
 #include "dmadev/dmadev_driver.h"
+#include "drivers/fabric/fab_rdm.h"
 #include "group/wire.h"
 
 #define FAB_CACHE_LINE 64
@@ -178,12 +179,7 @@ struct fab_dev {
 	uint16_t nb_vchans;
 
 	/* libfabric. */
-	struct fi_info *info;
-	struct fid_fabric *fabric;
-	struct fid_domain *domain;
-	struct fid_av *av;
-	struct fid_cq *cq;
-	struct fid_ep *ep;
+	struct fab_rdm rdm;
 	bool virt_addr;          /* RMA addresses are virtual, not offsets */
 	bool prov_key;
 	uint32_t ep_ip;          /* our endpoint, host order */

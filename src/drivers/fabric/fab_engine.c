@@ -109,7 +109,7 @@ fab_poll_cq(struct fab_dev *fd)
 	int work = 0;
 
 	for (;;) {
-		ssize_t n = fi_cq_read(fd->cq, e, 64);
+		ssize_t n = fi_cq_read(fd->rdm.cq, e, 64);
 
 		if (n > 0) {
 			for (ssize_t i = 0; i < n; i++)
@@ -120,7 +120,7 @@ fab_poll_cq(struct fab_dev *fd)
 		if (n == -FI_EAVAIL) {
 			struct fi_cq_err_entry err = {0};
 
-			if (fi_cq_readerr(fd->cq, &err, 0) == 1) {
+			if (fi_cq_readerr(fd->rdm.cq, &err, 0) == 1) {
 				IDD_LOG(DEBUG, "dev %s: RMA failed: %s", fd->name,
 					fi_strerror(err.err));
 				if (err.op_context != NULL)
@@ -180,10 +180,10 @@ fab_post_piece(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 	p->idx = idx;
 	p->len = len;
 	if (vc->write)
-		ret = fi_write(fd->ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
+		ret = fi_write(fd->rdm.ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
 			       raddr, w->key, p);
 	else
-		ret = fi_read(fd->ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
+		ret = fi_read(fd->rdm.ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
 			      raddr, w->key, p);
 	if (ret == 0) {
 		vc->pending[idx & vc->mask]++;
@@ -455,7 +455,7 @@ static void
 fab_sleep(struct fab_dev *fd)
 {
 	struct pollfd pfd[2] = {{.fd = fd->engine_efd, .events = POLLIN}, {.fd = -1}};
-	struct fid *fids[1] = {&fd->cq->fid};
+	struct fid *fids[1] = {&fd->rdm.cq->fid};
 	int cq_fd = -1;
 	uint64_t v;
 
@@ -467,8 +467,8 @@ fab_sleep(struct fab_dev *fd)
 		atomic_store_explicit(&fd->engine_sleeping, 0, memory_order_relaxed);
 		return;
 	}
-	if (fi_control(&fd->cq->fid, FI_GETWAIT, &cq_fd) == 0 &&
-	    fi_trywait(fd->fabric, fids, 1) == FI_SUCCESS) {
+	if (fi_control(&fd->rdm.cq->fid, FI_GETWAIT, &cq_fd) == 0 &&
+	    fi_trywait(fd->rdm.fabric, fids, 1) == FI_SUCCESS) {
 		pfd[1].fd = cq_fd;
 		pfd[1].events = POLLIN;
 	}

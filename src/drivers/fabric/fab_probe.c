@@ -326,7 +326,7 @@ fab_dump(const struct idd_dma_dev *dev, FILE *f)
 
 	fprintf(f, "  fabric: provider %s, endpoint %u.%u.%u.%u:%u, listen port %u, "
 		   "keepalive %u ms\n",
-		fd->info->fabric_attr->prov_name, fd->ep_ip >> 24, (fd->ep_ip >> 16) & 255,
+		fd->rdm.info->fabric_attr->prov_name, fd->ep_ip >> 24, (fd->ep_ip >> 16) & 255,
 		(fd->ep_ip >> 8) & 255, fd->ep_ip & 255, fd->ep_port, fd->listen_port,
 		fd->keepalive_ms);
 	for (uint16_t v = 0; v < fd->nb_vchans; v++) {

@@ -107,7 +107,7 @@ fab_window_event(void *ctx, const struct mem_window_desc *d, int added)
 		access |= FI_REMOTE_READ;
 	if (d->perms & IDD_MEM_PEER_WRITE)
 		access |= FI_REMOTE_WRITE;
-	ret = fi_mr_reg(fd->domain, (void *)(uintptr_t)d->base, d->len, access, 0, d->id, 0,
+	ret = fi_mr_reg(fd->rdm.domain, (void *)(uintptr_t)d->base, d->len, access, 0, d->id, 0,
 			&w->mr, NULL);
 	if (ret != 0) {
 		IDD_LOG(ERR, "dev %s: window at 0x%llx (%llu bytes) not offered to peers on other "

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IDD_SRC_DRIVERS_FABRIC_RDM_H
+#define IDD_SRC_DRIVERS_FABRIC_RDM_H
+
+/*
+ * One libfabric RDM endpoint with RMA, opened the way the fabric driver
+ * needs it: its fabric, domain, completion queue and address vector, bound
+ * to an IPv4 address. The driver opens one per device; idd-perf opens the
+ * same kind for its bare-libfabric reference, so that the two compare like
+ * with like.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rdma/fabric.h>
+#include <rdma/fi_domain.h>
+
+struct fab_rdm {
+	struct fi_info *info;
+	struct fid_fabric *fabric;
+	struct fid_domain *domain;
+	struct fid_av *av;
+	struct fid_cq *cq;
+	struct fid_ep *ep;
+};
+
+/*
+ * Open an endpoint of libfabric provider @provider bound to @ip (IPv4,
+ * host order; the port is chosen by the provider), with a context-format
+ * completion queue of @cq_size entries waiting on @cq_wait (FI_WAIT_NONE
+ * for a queue that is only polled; any other wait object falls back to
+ * FI_WAIT_NONE where the provider has none) and a map address vector.
+ *
+ * Hints: RMA both ways, virtual addresses or offsets, our keys or the
+ * provider's, no FI_MR_LOCAL (local buffers are not registered), and
+ * delivery completion, so that a finished write has landed.
+ *
+ * Returns 0, or a negative libfabric error code with *@what naming the call
+ * that failed ("fi_getinfo" when no provider matches). @r is zeroed first;
+ * on failure what was opened stays in it for fab_rdm_close().
+ */
+int fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, size_t cq_size,
+		 enum fi_wait_obj cq_wait, const char **what);
+
+/* The endpoint's own address, host order. Returns 0 or a negative
+ * libfabric error code. */
+int fab_rdm_name(const struct fab_rdm *r, uint32_t *ip, uint16_t *port);
+
+/* Close whatever of @r is open and zero it. */
+void fab_rdm_close(struct fab_rdm *r);
+
+#endif
