@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,21 @@ perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+int
+perf_parse_cpu(const char *s, int *out)
+{
+	unsigned long v;
+
+	if (strcmp(s, "none") == 0) {
+		*out = PERF_CPU_NONE;
+		return 0;
+	}
+	if (perf_parse_uint(s, 0, CPU_SETSIZE - 1, &v) != 0)
+		return -EINVAL;
+	*out = (int)v;
 	return 0;
 }
 

@@ -143,6 +143,11 @@ int perf_parse_bytes(const char *s, uint64_t *out);
 int perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why, size_t len);
 
+/* --cpu and --worker-cpu: "none" (PERF_CPU_NONE: no pinning) or a CPU
+ * number below CPU_SETSIZE. Returns 0 or -EINVAL; the caller says why. */
+#define PERF_CPU_NONE (-1)
+int perf_parse_cpu(const char *s, int *out);
+
 void perf_format_size(char *buf, size_t len, uint64_t size);
 
 #endif

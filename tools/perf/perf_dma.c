@@ -36,14 +36,14 @@
 #include <idd/idd_dmadev.h>
 
 #include "perf.h"
+#include "perf_case.h"
+#include "perf_measure.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
-#define MAX_SIZES 64
 #define MAX_ROUNDS 100
-#define MAX_COPY_SIZE GIB          /* the API's length is 32-bit */
 #define SLOT_ALIGN 64              /* every buffer starts on a cache line */
 /* Bytes in one burst and in flight for large copies: a burst of 32 copies
  * of 16 MiB would take a second to drain and say nothing more. */
@@ -61,13 +61,12 @@ enum regime { REGIME_CACHED, REGIME_ROTATING, NB_REGIMES };
 static const char *const engine_names[NB_ENGINES] = {"inline", "thread"};
 static const char *const regime_names[NB_REGIMES] = {"cached", "rotating"};
 
-#define CPU_NONE (-1)
 #define CPU_AUTO (-2)
 
 struct options {
 	bool engines[NB_ENGINES];
 	bool regimes[NB_REGIMES];
-	uint32_t sizes[MAX_SIZES];
+	uint32_t sizes[PERF_MAX_SIZES];
 	unsigned int nb_sizes;
 	unsigned int burst;
 	unsigned int ring;
@@ -118,39 +117,6 @@ struct result {
 /* Through a volatile pointer so that the compiler calls the library's
  * memcpy as an application would, rather than reasoning about the loop. */
 static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
-
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void
-format_size(char *buf, size_t len, uint64_t size)
-{
-	if (size >= GIB && size % GIB == 0)
-		snprintf(buf, len, "%" PRIu64 " GiB", size / GIB);
-	else if (size >= MIB && size % MIB == 0)
-		snprintf(buf, len, "%" PRIu64 " MiB", size / MIB);
-	else if (size >= KIB && size % KIB == 0)
-		snprintf(buf, len, "%" PRIu64 " KiB", size / KIB);
-	else
-		snprintf(buf, len, "%" PRIu64 " B", size);
-}
 
 /* ------------------------------------------------------------------------
  * Options
@@ -205,142 +171,14 @@ usage(FILE *f)
 		"bad usage.\n");
 }
 
-/* Parse "123", "4K", "16M", "1G" (also "4KiB", "4KB"). */
-static int
-parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mult = KIB;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mult = MIB;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mult = GIB;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (mult != 1 && *end == 'i')
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = (uint64_t)v * mult;
-	return 0;
-}
-
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
-add_size(struct options *o, uint64_t size, const char *item)
-{
-	if (size == 0 || size > MAX_COPY_SIZE) {
-		fprintf(stderr, "idd-perf dma: size %s out of range (1 byte to 1 GiB)\n", item);
-		return -EINVAL;
-	}
-	if (o->nb_sizes == MAX_SIZES) {
-		fprintf(stderr, "idd-perf dma: more than %d sizes\n", MAX_SIZES);
-		return -EINVAL;
-	}
-	o->sizes[o->nb_sizes++] = (uint32_t)size;
-	return 0;
-}
-
-static int
-parse_sizes(struct options *o, const char *arg)
-{
-	char *copy = strdup(arg);
-	char *save = NULL;
-	int ret = 0;
-
-	if (copy == NULL) {
-		fprintf(stderr, "idd-perf dma: out of memory\n");
-		return -ENOMEM;
-	}
-	o->nb_sizes = 0;
-	for (char *item = strtok_r(copy, ",", &save); item != NULL && ret == 0;
-	     item = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(item, '-');
-		uint64_t lo, hi;
-
-		if (dash == NULL) {
-			if (parse_bytes(item, &lo) != 0) {
-				fprintf(stderr, "idd-perf dma: bad size '%s'\n", item);
-				ret = -EINVAL;
-			} else {
-				ret = add_size(o, lo, item);
-			}
-			continue;
-		}
-		*dash = '\0';
-		if (parse_bytes(item, &lo) != 0 || parse_bytes(dash + 1, &hi) != 0 || lo == 0 ||
-		    hi < lo) {
-			fprintf(stderr, "idd-perf dma: bad size range '%s-%s' (want LO-HI, LO <= HI)\n",
-				item, dash + 1);
-			ret = -EINVAL;
-			continue;
-		}
-		for (uint64_t s = lo; s <= hi && ret == 0; s *= 2)
-			ret = add_size(o, s, item);
-	}
-	free(copy);
-	if (ret == 0 && o->nb_sizes == 0) {
-		fprintf(stderr, "idd-perf dma: empty size list\n");
-		ret = -EINVAL;
-	}
-	return ret;
-}
-
 static int
 parse_cpu(const char *arg, const char *opt, int *out)
 {
-	unsigned long v;
-
-	if (strcmp(arg, "none") == 0) {
-		*out = CPU_NONE;
-		return 0;
-	}
-	if (parse_uint(arg, 0, CPU_SETSIZE - 1, &v) != 0) {
+	if (perf_parse_cpu(arg, out) != 0) {
 		fprintf(stderr, "idd-perf dma: %s wants a CPU number below %d or 'none', not '%s'\n",
 			opt, CPU_SETSIZE, arg);
 		return -EINVAL;
 	}
-	*out = (int)v;
 	return 0;
 }
 
@@ -386,6 +224,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{NULL, 0, NULL, 0},
 	};
 	static const uint32_t default_sizes[] = {64, 1 * KIB, 64 * KIB, 1 * MIB, 4 * MIB, 16 * MIB};
+	char why[160];
 	unsigned long v;
 	char *end;
 	int c;
@@ -417,18 +256,20 @@ parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			break;
 		case 's':
-			if (parse_sizes(o, optarg) != 0)
+			if (perf_parse_sizes(optarg, o->sizes, &o->nb_sizes, why, sizeof(why)) != 0) {
+				fprintf(stderr, "idd-perf dma: --sizes: %s\n", why);
 				return -EINVAL;
+			}
 			break;
 		case 'b':
-			if (parse_uint(optarg, 1, UINT16_MAX, &v) != 0) {
+			if (perf_parse_uint(optarg, 1, UINT16_MAX, &v) != 0) {
 				fprintf(stderr, "idd-perf dma: bad --burst '%s' (1..65535)\n", optarg);
 				return -EINVAL;
 			}
 			o->burst = (unsigned int)v;
 			break;
 		case 'R':
-			if (parse_uint(optarg, 1, UINT16_MAX, &v) != 0 || (v & (v - 1)) != 0) {
+			if (perf_parse_uint(optarg, 1, UINT16_MAX, &v) != 0 || (v & (v - 1)) != 0) {
 				fprintf(stderr,
 					"idd-perf dma: bad --ring '%s' (a power of two up to 32768)\n",
 					optarg);
@@ -449,7 +290,7 @@ parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'n':
-			if (parse_uint(optarg, 1, MAX_ROUNDS, &v) != 0) {
+			if (perf_parse_uint(optarg, 1, MAX_ROUNDS, &v) != 0) {
 				fprintf(stderr, "idd-perf dma: bad --rounds '%s' (1..%d)\n", optarg,
 					MAX_ROUNDS);
 				return -EINVAL;
@@ -457,7 +298,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->rounds = (unsigned int)v;
 			break;
 		case 'w':
-			if (parse_bytes(optarg, &o->working_set) != 0 || o->working_set == 0) {
+			if (perf_parse_bytes(optarg, &o->working_set) != 0 || o->working_set == 0) {
 				fprintf(stderr, "idd-perf dma: bad --working-set '%s'\n", optarg);
 				return -EINVAL;
 			}
@@ -529,7 +370,7 @@ setup_cpus(struct options *o)
 	if (o->worker_cpu == CPU_AUTO) {
 		o->worker_cpu = o->cpu == second || second < 0 ? first : second;
 		if (o->worker_cpu == o->cpu)
-			o->worker_cpu = CPU_NONE;
+			o->worker_cpu = PERF_CPU_NONE;
 	}
 	if (o->cpu >= 0 && !CPU_ISSET(o->cpu, &set)) {
 		fprintf(stderr, "idd-perf dma: --cpu %d: not a CPU this process may run on\n",
@@ -804,7 +645,7 @@ dma_loop(struct bench_dev *bd, struct cursor *cursor, const struct loop_params *
 	const bool fill = bd->engine == ENGINE_THREAD;
 	uint16_t idx = bd->next_idx;
 	uint64_t enq = 0, done = 0;
-	double t0 = now(), deadline = t0 + duration, t1;
+	double t0 = perf_now(), deadline = t0 + duration, t1;
 	int ret = 0;
 
 	for (;;) {
@@ -849,9 +690,9 @@ dma_loop(struct bench_dev *bd, struct cursor *cursor, const struct loop_params *
 			/* Nothing to do but wait for the worker: wait politely, so
 			 * that the lines it writes are not pulled away each time. */
 			if (ret == 0 && room == 0)
-				cpu_relax();
+				perf_cpu_relax();
 		}
-		if (now() >= deadline)
+		if (perf_now() >= deadline)
 			break;
 	}
 	/* Drain. Every enqueued copy was submitted. */
@@ -859,7 +700,7 @@ dma_loop(struct bench_dev *bd, struct cursor *cursor, const struct loop_params *
 		ret = collect(bd, &done);
 		if (ret < 0)
 			return ret;
-		if (ret == 0 && now() > deadline + STALL_SECONDS) {
+		if (ret == 0 && perf_now() > deadline + STALL_SECONDS) {
 			fprintf(stderr,
 				"idd-perf dma: %s engine: %" PRIu64 " of %" PRIu64
 				" copies still not complete after %.0f s\n",
@@ -867,7 +708,7 @@ dma_loop(struct bench_dev *bd, struct cursor *cursor, const struct loop_params *
 			return -ETIMEDOUT;
 		}
 	}
-	t1 = now();
+	t1 = perf_now();
 	*cursor = cu;
 	*ops = done;
 	*secs = t1 - t0;
@@ -882,7 +723,7 @@ memcpy_loop(struct cursor *cursor, const struct loop_params *p, double duration,
 	const unsigned int per_check = p->iters_per_check * p->burst;
 	const size_t size = p->size;
 	uint64_t n = 0;
-	double t0 = now(), deadline = t0 + duration, t1;
+	double t0 = perf_now(), deadline = t0 + duration, t1;
 
 	for (;;) {
 		for (unsigned int i = 0; i < per_check; i++) {
@@ -890,7 +731,7 @@ memcpy_loop(struct cursor *cursor, const struct loop_params *p, double duration,
 			cursor_advance(&cu);
 		}
 		n += per_check;
-		t1 = now();
+		t1 = perf_now();
 		if (t1 >= deadline)
 			break;
 	}
@@ -949,7 +790,7 @@ first_copy(struct bench_dev *bd, struct cursor *cu, uint32_t size, uint8_t fill)
 {
 	enum idd_dma_status_code status[1];
 	uint16_t idx = bd->next_idx, last = 0;
-	double deadline = now() + STALL_SECONDS;
+	double deadline = perf_now() + STALL_SECONDS;
 	uint16_t n;
 	int ret;
 
@@ -964,7 +805,7 @@ first_copy(struct bench_dev *bd, struct cursor *cu, uint32_t size, uint8_t fill)
 	if (submit(bd) != 0)
 		return -EIO;
 	while ((n = idd_dma_completed_status(bd->dev_id, 0, 1, &last, status)) == 0) {
-		if (now() > deadline) {
+		if (perf_now() > deadline) {
 			fprintf(stderr, "idd-perf dma: %s engine: first copy not complete after %.0f s\n",
 				engine_names[bd->engine], STALL_SECONDS);
 			return -ETIMEDOUT;
@@ -1031,7 +872,7 @@ progress(const struct bench *b, unsigned int case_no, const struct result *r)
 
 	if (b->opt.quiet)
 		return;
-	format_size(size, sizeof(size), r->size);
+	perf_format_size(size, sizeof(size), r->size);
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K[case %u/%u] %s engine, %s, %s copies ...", case_no + 1,
 			b->nb_cases, engine_names[r->engine], regime_names[r->regime], size);
@@ -1121,7 +962,7 @@ run_case(struct bench *b, unsigned int case_no, struct result *r)
 	if (ret != 0) {
 		char size[32];
 
-		format_size(size, sizeof(size), r->size);
+		perf_format_size(size, sizeof(size), r->size);
 		fprintf(stderr, "idd-perf dma: case %u (%s engine, %s, %s) failed\n", case_no + 1,
 			engine_names[r->engine], regime_names[r->regime], size);
 		return ret;
@@ -1152,8 +993,8 @@ alloc_memory(struct bench *b)
 	if (o->working_set < need) {
 		char have[32], want[32];
 
-		format_size(have, sizeof(have), o->working_set);
-		format_size(want, sizeof(want), need);
+		perf_format_size(have, sizeof(have), o->working_set);
+		perf_format_size(want, sizeof(want), need);
 		fprintf(stderr,
 			"idd-perf dma: --working-set %s is too small for the largest size: "
 			"needs at least %s\n",
@@ -1172,7 +1013,7 @@ alloc_memory(struct bench *b)
 		char have[32];
 
 		b->mem = NULL;
-		format_size(have, sizeof(have), b->mem_len);
+		perf_format_size(have, sizeof(have), b->mem_len);
 		fprintf(stderr, "idd-perf dma: cannot map %s of buffers: %s\n", have,
 			strerror(err));
 		return -err;
@@ -1212,7 +1053,7 @@ print_table(const struct bench *b, FILE *f)
 	const struct options *o = &b->opt;
 	char ws[32], cpu[16], wcpu[16];
 
-	format_size(ws, sizeof(ws), o->working_set);
+	perf_format_size(ws, sizeof(ws), o->working_set);
 	cpu_name(cpu, sizeof(cpu), o->cpu, "any");
 	cpu_name(wcpu, sizeof(wcpu), o->worker_cpu, "not pinned");
 	fprintf(f,
@@ -1228,7 +1069,7 @@ print_table(const struct bench *b, FILE *f)
 		const struct result *r = &b->results[i];
 		char size[32];
 
-		format_size(size, sizeof(size), r->size);
+		perf_format_size(size, sizeof(size), r->size);
 		fprintf(f, "%4u  %-6s  %-8s  %8s  %5u  %9.*f  %8.2f  %11.2f  %6.3f\n", i + 1,
 			engine_names[r->engine], regime_names[r->regime], size, r->burst,
 			r->mops >= 10 ? 2 : 4, r->mops, r->gbps, r->memcpy_gbps, r->ratio);
@@ -1283,7 +1124,7 @@ print_targets(const struct bench *b, FILE *f)
 			{
 				char size[32];
 
-				format_size(size, sizeof(size), worst->size);
+				perf_format_size(size, sizeof(size), worst->size);
 				fprintf(f,
 					"  >= 1 MiB copies, %-6s engine, %-8s  lowest ratio %.3f at "
 					"%s  (target %.1f): %s\n",

@@ -151,16 +151,6 @@ collect(const struct perf_lane *lanes, struct lane_state *st, unsigned int n, ui
 	return 0;
 }
 
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
 /* One burst on a lane, submitted every @kick copies and at its end. */
 static inline int
 enqueue_burst(const struct perf_lane *ln, struct lane_state *s, uint32_t size, unsigned int burst,
@@ -230,7 +220,7 @@ perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t 
 		/* Nothing to do but wait for the engine: wait politely, so
 		 * that the lines it writes are not pulled away each time. */
 		if (!enqueued && total == before)
-			cpu_relax();
+			perf_cpu_relax();
 		if ((++iter & 7) != 0)
 			continue;
 		t1 = perf_now();
@@ -322,7 +312,7 @@ perf_measure_latency(const struct perf_lane *lane, uint32_t size, double secs, d
 		}
 		stall_at = t0 + STALL_SECONDS;
 		while (idd_dma_completed(lane->dev, lane->vchan, 1, &last, &err) == 0)
-			if (cpu_relax(), perf_now() > stall_at) {
+			if (perf_cpu_relax(), perf_now() > stall_at) {
 				ret = -ETIMEDOUT;
 				break;
 			}

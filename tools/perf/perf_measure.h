@@ -54,6 +54,18 @@ unsigned int perf_burst_for(uint32_t size, unsigned int burst);
 
 double perf_now(void);
 
+/* A spin-wait hint for polling loops: lets a sibling hyperthread (or the
+ * host, in a VM) have the core while we wait on memory. */
+static inline void
+perf_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 /* Keep every lane's ring busy with bursts of @burst copies of @size (one
  * submit every @kick enqueues and at the end of each burst) for @secs
  * seconds; count what completed. 0, -EIO if a copy failed, -EINTR if

@@ -31,7 +31,6 @@
 
 #define MAX_SPECS 64
 #define MAX_CASES 256
-#define CPU_NONE (-1)
 #define CPU_AUTO (-2)
 
 struct run_opts {
@@ -142,17 +141,10 @@ usage(FILE *f)
 static int
 parse_cpu(const char *arg, const char *opt, int *out)
 {
-	unsigned long v;
-
-	if (strcmp(arg, "none") == 0) {
-		*out = CPU_NONE;
-		return 0;
-	}
-	if (perf_parse_uint(arg, 0, CPU_SETSIZE - 1, &v) != 0) {
+	if (perf_parse_cpu(arg, out) != 0) {
 		fprintf(stderr, "idd-perf: %s: '%s' is not a CPU number or 'none'\n", opt, arg);
 		return -EINVAL;
 	}
-	*out = (int)v;
 	return 0;
 }
 
