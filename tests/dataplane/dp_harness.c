@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Multi-process harness of the data-plane tests: see dp_harness.h. */
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,35 +21,12 @@
 #include <idd/idd_log.h>
 #include <idd/idd_mem.h>
 
+#include "../lib/agent.h"
 #include "dp_harness.h"
 
 /* Longest wait for one completion; sanitizer builds are slow, and a 64 MiB
  * copy under TSan takes a while. */
 #define DP_CPL_TIMEOUT_US (60u * 1000 * 1000)
-
-static char self_exe[4096];
-static char run_dir[300], tmp_dir[300];
-
-/* Leave nothing behind in /tmp: the runtime directory is ours alone, and
- * once the test is over what is left there (namespace lock files) is
- * garbage. Best effort; agents never run this (they exec, not return). */
-static void
-remove_dirs(void)
-{
-	DIR *d = opendir(run_dir);
-	struct dirent *e;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.')
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(run_dir);
-	rmdir(tmp_dir);
-}
-static char ns_name[64];
-static unsigned int ns_counter;
 
 uint64_t
 dp_now_us(void)
@@ -934,29 +910,12 @@ int
 dp_main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/idd-dp-test-XXXXXX";
-	char dir[300];
-	ssize_t n;
 
 	if (argc >= 2 && strcmp(argv[1], "agent") == 0)
 		return agent_loop();
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n <= 0) {
-		perror("readlink");
-		exit(1);
-	}
-	self_exe[n] = '\0';
 	/* A private runtime directory and namespace: parallel test runs (and
 	 * the other suites) never meet our groups. */
-	if (mkdtemp(tmpl) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(dir, sizeof(dir), "%s/run", tmpl);
-	setenv("IDD_RUNTIME_DIR", dir, 1);
-	snprintf(run_dir, sizeof(run_dir), "%s", dir);
-	snprintf(tmp_dir, sizeof(tmp_dir), "%s", tmpl);
-	atexit(remove_dirs);
-	unsetenv("IDD_ABSTRACT_SOCKETS");
+	agent_runtime_init(tmpl, true);
 	dp_new_ns();
 	idd_log_set_level(IDD_LOG_ERR);
 	return -1;
@@ -965,9 +924,7 @@ dp_main(int argc, char **argv)
 const char *
 dp_new_ns(void)
 {
-	snprintf(ns_name, sizeof(ns_name), "dp%d-%u", (int)getpid(), ns_counter++);
-	setenv("IDD_NAMESPACE", ns_name, 1);
-	return ns_name;
+	return agent_new_ns("dp");
 }
 
 void
@@ -981,28 +938,8 @@ dp_self_init(struct dp_proc *p)
 void
 dp_spawn(struct dp_proc *p)
 {
-	int to[2], from[2];
-
-	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
-		perror("pipe2");
-		exit(1);
-	}
 	memset(p, 0, sizeof(*p));
-	p->pid = fork();
-	if (p->pid < 0) {
-		perror("fork");
-		exit(1);
-	}
-	if (p->pid == 0) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		execl(self_exe, "dp-agent", "agent", (char *)NULL);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	p->to = to[1];
-	p->from = from[0];
+	p->pid = agent_start("dp-agent", &p->to, &p->from);
 }
 
 static void
@@ -1039,27 +976,22 @@ dp_send(struct dp_proc *p, const char *fmt, ...)
 {
 	char line[2048];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
 	if (p->pid == 0) {
 		/* Ourselves: run it now, answer on dp_wait(). */
 		snprintf(pending, sizeof(pending), "%s", line);
 		return;
 	}
-	line[n++] = '\n';
-	if (write(p->to, line, (size_t)n) != n) {
-		perror("write to agent");
-		exit(1);
-	}
+	agent_write_line(p->to, line);
 }
 
 int
 dp_wait(struct dp_proc *p)
 {
-	char *nl;
+	int code;
 
 	if (p->pid == 0) {
 		char out[1024];
@@ -1068,26 +1000,13 @@ dp_wait(struct dp_proc *p)
 		parse_reply(p, out);
 		return reply_code(out);
 	}
-	while ((nl = memchr(p->buf, '\n', p->len)) == NULL) {
-		struct pollfd pfd = {.fd = p->from, .events = POLLIN};
-		ssize_t n = -1;
-
-		/* Bounded: a dead or stuck agent fails the test, never hangs it. */
-		if (poll(&pfd, 1, 120000) == 1)
-			n = read(p->from, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
-		if (n <= 0) {
-			fprintf(stderr, "agent %d: no answer\n", (int)p->pid);
-			snprintf(p->last, sizeof(p->last), "(no answer)");
-			return -9999;
-		}
-		p->len += (size_t)n;
+	if (agent_line_wait(p->pid, p->from, p->buf, sizeof(p->buf), &p->len, 120000) != 0) {
+		snprintf(p->last, sizeof(p->last), "(no answer)");
+		return -9999;
 	}
-	*nl = '\0';
 	parse_reply(p, p->buf);
-	int code = reply_code(p->buf);
-
-	p->len -= (size_t)(nl + 1 - p->buf);
-	memmove(p->buf, nl + 1, p->len);
+	code = reply_code(p->buf);
+	agent_line_drop(p->buf, &p->len);
 	return code;
 }
 
@@ -1107,7 +1026,7 @@ dp_cmd(struct dp_proc *p, const char *fmt, ...)
 int
 dp_exit(struct dp_proc *p)
 {
-	int status = 0;
+	int status;
 
 	if (p->pid == 0) {
 		if (me.dev >= 0)
@@ -1115,19 +1034,14 @@ dp_exit(struct dp_proc *p)
 		return 0;
 	}
 	dp_cmd(p, "exit");
-	close(p->to);
-	close(p->from);
-	waitpid(p->pid, &status, 0);
+	status = agent_reap(p->pid, p->to, p->from);
 	p->pid = -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }
 
 void
 dp_kill(struct dp_proc *p)
 {
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
-	close(p->to);
-	close(p->from);
+	agent_kill_reap(p->pid, p->to, p->from);
 	p->pid = -1;
 }

@@ -18,12 +18,10 @@
 #include "group/group.h"
 #include "mem/heap.h"
 #include "mem/window_table.h"
+#include "../lib/agent.h"
 #include "harness.h"
 
-static char runtime_dir[256];
-static char self_exe[4096];
-static char ns_name[64];
-static unsigned int ns_counter;
+static const char *runtime_dir;
 
 uint64_t
 now_us(void)
@@ -405,26 +403,9 @@ harness_main(int argc, char **argv)
 {
 	char tmpl[] = "/tmp/idd-group-test-XXXXXX";
 
-	ssize_t n;
-
 	if (argc >= 2 && strcmp(argv[1], "agent") == 0)
 		return agent_loop();
-	/* Resolved now, not at exec time: under valgrind, /proc/self/exe
-	 * itself names the tool, while readlink() is answered for the
-	 * program. */
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n <= 0) {
-		perror("readlink");
-		exit(1);
-	}
-	self_exe[n] = '\0';
-	if (mkdtemp(tmpl) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s/run", tmpl);
-	setenv("IDD_RUNTIME_DIR", runtime_dir, 1);
-	unsetenv("IDD_ABSTRACT_SOCKETS");
+	runtime_dir = agent_runtime_init(tmpl, false);
 	harness_new_ns();
 	return -1;
 }
@@ -432,42 +413,20 @@ harness_main(int argc, char **argv)
 const char *
 harness_runtime_dir(void)
 {
-	return runtime_dir;
+	return runtime_dir != NULL ? runtime_dir : "";
 }
 
 const char *
 harness_new_ns(void)
 {
-	snprintf(ns_name, sizeof(ns_name), "t%d-%u", (int)getpid(), ns_counter++);
-	setenv("IDD_NAMESPACE", ns_name, 1);
-	return ns_name;
+	return agent_new_ns("t");
 }
 
 void
 agent_spawn(struct agent *a)
 {
-	int to[2], from[2];
-
-	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
-		perror("pipe2");
-		exit(1);
-	}
 	memset(a, 0, sizeof(*a));
-	a->pid = fork();
-	if (a->pid < 0) {
-		perror("fork");
-		exit(1);
-	}
-	if (a->pid == 0) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		execl(self_exe, "group-agent", "agent", (char *)NULL);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	a->to = to[1];
-	a->from = from[0];
+	a->pid = agent_start("group-agent", &a->to, &a->from);
 }
 
 void
@@ -475,44 +434,24 @@ agent_send(struct agent *a, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	line[n++] = '\n';
-	if (write(a->to, line, (size_t)n) != n) {
-		perror("write to agent");
-		exit(1);
-	}
+	agent_write_line(a->to, line);
 }
 
 int
 agent_reply(struct agent *a, char *line, size_t cap)
 {
-	char *nl;
 	int code = -9999;
 
-	while ((nl = memchr(a->buf, '\n', a->len)) == NULL) {
-		struct pollfd p = {.fd = a->from, .events = POLLIN};
-		ssize_t n = -1;
-
-		/* Bounded, so that a dead agent fails the test instead of
-		 * hanging it. */
-		if (poll(&p, 1, 60000) == 1)
-			n = read(a->from, a->buf + a->len, sizeof(a->buf) - 1 - a->len);
-		if (n <= 0) {
-			fprintf(stderr, "agent %d: no answer\n", (int)a->pid);
-			return -9999;
-		}
-		a->len += (size_t)n;
-	}
-	*nl = '\0';
+	if (agent_line_wait(a->pid, a->from, a->buf, sizeof(a->buf), &a->len, 60000) != 0)
+		return -9999;
 	sscanf(a->buf, "ret %d", &code);
 	if (line != NULL)
 		snprintf(line, cap, "%s", a->buf);
-	a->len -= (size_t)(nl + 1 - a->buf);
-	memmove(a->buf, nl + 1, a->len);
+	agent_line_drop(a->buf, &a->len);
 	return code;
 }
 
@@ -532,13 +471,8 @@ agent_cmd(struct agent *a, char *line, size_t cap, const char *fmt, ...)
 int
 agent_exit(struct agent *a)
 {
-	int status = 0;
-
 	agent_cmd(a, NULL, 0, "exit");
-	close(a->to);
-	close(a->from);
-	waitpid(a->pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return agent_reap(a->pid, a->to, a->from);
 }
 
 uint64_t
@@ -546,9 +480,6 @@ agent_kill(struct agent *a)
 {
 	uint64_t t = now_us();
 
-	kill(a->pid, SIGKILL);
-	waitpid(a->pid, NULL, 0);
-	close(a->to);
-	close(a->from);
+	agent_kill_reap(a->pid, a->to, a->from);
 	return t;
 }

@@ -87,6 +87,8 @@
 #include <idd/idd_log.h>
 #include <idd/idd_mem.h>
 
+#include "../lib/agent.h"
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SOAK_SANITIZED 1
 #elif defined(__has_feature)
@@ -846,7 +848,6 @@ struct mproc {
 	long rss0;
 };
 
-static char self_exe[4096];
 static struct mproc P[MAX_POS];
 static unsigned int nb_pos, nb_groups, next_inc;
 static int16_t gids[MAX_POS];
@@ -883,7 +884,6 @@ may_kill(unsigned int pos)
 }
 static unsigned long long seed;
 static bool failed;
-static char run_dir[300], tmp_dir[300];
 
 static struct {
 	unsigned int killed, started, midjoin_killed, deaths_reported;
@@ -905,22 +905,6 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	failed = true;
-}
-
-static void
-remove_dirs(void)
-{
-	DIR *d = opendir(run_dir);
-	struct dirent *e;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.')
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(run_dir);
-	rmdir(tmp_dir);
 }
 
 static void
@@ -954,7 +938,7 @@ spawn(struct mproc *m, unsigned int pos)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(to[0], 0);
 		dup2(from[1], 1);
-		execl(self_exe, "soak-member", "member", a_pos, a_inc, a_gid, tokhex[g], a_seed,
+		execl(agent_self_exe(), "soak-member", "member", a_pos, a_inc, a_gid, tokhex[g], a_seed,
 		      a_lo, a_hi, (char *)NULL);
 		_exit(127);
 	}
@@ -1356,7 +1340,6 @@ main(int argc, char **argv)
 	unsigned int seconds = 25, members = 8, groups = 2;
 	uint64_t rng, t0, deadline, steady_at = 0;
 	const char *env = getenv("IDD_SOAK_SECONDS");
-	ssize_t n;
 
 	if (argc >= 2 && strcmp(argv[1], "member") == 0)
 		return member_main(argc, argv);
@@ -1392,19 +1375,9 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n <= 0 || mkdtemp(tmpl) == NULL) {
-		perror("soak: setup");
-		return 1;
-	}
-	self_exe[n] = '\0';
-	snprintf(run_dir, sizeof(run_dir), "%s/run", tmpl);
-	snprintf(tmp_dir, sizeof(tmp_dir), "%s", tmpl);
-	atexit(remove_dirs);
-	setenv("IDD_RUNTIME_DIR", run_dir, 1);
+	agent_runtime_init(tmpl, true);
 	snprintf(ns, sizeof(ns), "soak%d", (int)getpid());
 	setenv("IDD_NAMESPACE", ns, 1);
-	unsetenv("IDD_ABSTRACT_SOCKETS");
 	rng = seed;
 	for (unsigned int g = 0; g < groups; g++) {
 		unsigned char tok[16];
