@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "../lib/sockmsg.h"
 #include "group/auth.h"
 #include "group/group.h"
 #include "group/rendezvous.h"
@@ -69,11 +70,7 @@ raw_connect(int gid)
 static ssize_t
 raw_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -ETIMEDOUT;
-	return recv(fd, buf, cap, MSG_DONTWAIT);
+	return sockmsg_recv(fd, buf, cap, NULL, timeout_ms);
 }
 
 static void
@@ -210,31 +207,11 @@ misbehaving_peers(void **state)
 		struct wire_msg j = {.type = WIRE_JOIN};
 		uint8_t buf[WIRE_MAX_MSG];
 		ssize_t len;
-		union {
-			struct cmsghdr h;
-			char space[CMSG_SPACE(sizeof(int))];
-		} ctrl;
-		struct iovec iov;
-		struct msghdr mh = {0};
-		struct cmsghdr *cm;
 		int passed = 0; /* stdin */
-
-		memset(&ctrl, 0, sizeof(ctrl));
 
 		raw_challenge(fd, &ch);
 		len = wire_encode(&j, buf, sizeof(buf));
-		iov.iov_base = buf;
-		iov.iov_len = (size_t)len;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = ctrl.space;
-		mh.msg_controllen = sizeof(ctrl.space);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passed, sizeof(int));
-		assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), len);
+		assert_int_equal(sockmsg_send(fd, buf, (size_t)len, passed), len);
 	}
 	expect_closed(fd, 2000);
 

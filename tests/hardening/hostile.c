@@ -50,6 +50,7 @@
 #include <idd/idd_group.h>
 #include <idd/idd_log.h>
 
+#include "../lib/sockmsg.h"
 #include "dp_harness.h"
 #include "dp_test.h"
 #include "group/auth.h"
@@ -161,65 +162,19 @@ raw_connect(void)
 }
 
 /* One message (and its fd, if any, into *rfd). Returns its length, 0 when
- * the creator closed, -ETIMEDOUT. */
+ * the creator closed (a reset counts as closed), -ETIMEDOUT. */
 static ssize_t
 raw_recv(int fd, uint8_t *buf, size_t cap, int *rfd, int timeout_ms)
 {
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(4 * sizeof(int))];
-	} ctrl;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n;
+	ssize_t n = sockmsg_recv(fd, buf, cap, rfd, timeout_ms);
 
-	if (rfd != NULL)
-		*rfd = -1;
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -ETIMEDOUT;
-	mh.msg_control = ctrl.space;
-	mh.msg_controllen = sizeof(ctrl.space);
-	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return errno == ECONNRESET ? 0 : -errno;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		int got;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		memcpy(&got, CMSG_DATA(cm), sizeof(int));
-		if (rfd != NULL && *rfd < 0)
-			*rfd = got;
-		else
-			close(got);
-	}
-	return n;
+	return n == -ECONNRESET ? 0 : n;
 }
 
 static void
 raw_send_bytes(int fd, const void *buf, size_t len, int pass_fd)
 {
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctrl;
-	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (pass_fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.space;
-		mh.msg_controllen = sizeof(ctrl.space);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	}
-	assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
+	assert_int_equal(sockmsg_send(fd, buf, len, pass_fd), (ssize_t)len);
 }
 
 static size_t

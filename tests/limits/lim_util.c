@@ -19,6 +19,7 @@
 
 #include <idd/idd_log.h>
 
+#include "../lib/sockmsg.h"
 #include "group/rendezvous.h"
 #include "harness.h"
 #include "lim_util.h"
@@ -165,30 +166,10 @@ int
 raw_send(struct raw_peer *p, const struct wire_msg *m, int fd)
 {
 	uint8_t buf[WIRE_MAX_MSG];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctrl;
-	struct iovec iov;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t len = wire_encode(m, buf, sizeof(buf));
 
 	assert_true(len > 0);
-	iov.iov_base = buf;
-	iov.iov_len = (size_t)len;
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.space;
-		mh.msg_controllen = sizeof(ctrl.space);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(p->fd, &mh, MSG_NOSIGNAL) != len)
+	if (sockmsg_send(p->fd, buf, (size_t)len, fd) != len)
 		return -errno;
 	return 0;
 }
@@ -205,32 +186,13 @@ int
 raw_recv(struct raw_peer *p, struct wire_msg *m, int timeout_ms)
 {
 	uint8_t buf[WIRE_MAX_MSG + 1];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(4 * sizeof(int))];
-	} ctrl;
-	struct pollfd pf = {.fd = p->fd, .events = POLLIN};
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.space,
-			    .msg_controllen = sizeof(ctrl.space)};
 	const char *why;
-	ssize_t n;
+	ssize_t n = sockmsg_recv(p->fd, buf, sizeof(buf), NULL, timeout_ms);
 
-	if (poll(&pf, 1, timeout_ms) != 1)
+	if (n == -ETIMEDOUT)
 		return -ETIMEDOUT;
-	n = recvmsg(p->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n <= 0)
 		return 0; /* closed (or reset) */
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
-	}
 	return wire_decode(buf, (size_t)n, m, &why) == 0 ? 1 : -EBADMSG;
 }
 

@@ -23,6 +23,7 @@
 
 #include <idd/idd_mem.h>
 
+#include "../lib/sockmsg.h"
 #include "group/group.h"
 #include "group/rendezvous.h"
 #include "harness.h"
@@ -255,30 +256,11 @@ static int
 send_msg(int sock, const struct wire_msg *m, int fd)
 {
 	uint8_t buf[WIRE_MAX_MSG];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctrl;
-	struct iovec iov = {.iov_base = buf};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t len = wire_encode(m, buf, sizeof(buf));
 
 	if (len <= 0)
 		return -1;
-	iov.iov_len = (size_t)len;
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.space;
-		mh.msg_controllen = sizeof(ctrl.space);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == len ? 0 : -1;
+	return sockmsg_send(sock, buf, (size_t)len, fd) == len ? 0 : -1;
 }
 
 static int
