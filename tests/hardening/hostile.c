@@ -352,6 +352,30 @@ good_copies(unsigned int members)
 	DP_OK(&C, "waitmembers %d %u 5000", gid, members);
 }
 
+/* The creator must have dropped the connection @fd, logged a line after
+ * @mark that names our pid and says @why, and gone on serving: the good
+ * member's copies still work. */
+static void
+expect_dropped(int fd, unsigned int mark, const char *why)
+{
+	expect_closed(fd, 5000);
+	log_expect(mark, our_pid(), why, 2000);
+	good_copies(2);
+}
+
+/* Read the challenge on @fd and encode a valid JOIN (right token) of
+ * D_HOSTILE to it into @buf, for the caller to spoil. Returns its length. */
+static size_t
+valid_join_bytes(int fd, uint8_t *buf)
+{
+	struct wire_msg ch, j;
+	struct auth_ctx ctx;
+
+	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
+	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
+	return encode(&j, buf);
+}
+
 /* Another good process joins (in bounded time), copies, leaves. */
 static void
 good_join(unsigned int dom)
@@ -459,49 +483,35 @@ malformed_bytes(void **state)
 	for (size_t i = 0; i < 64; i++)
 		buf[i] = (uint8_t)(i * 37 + 11);
 	raw_send_bytes(fd, buf, 64, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "dropped: malformed message: bad magic", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "dropped: malformed message: bad magic");
 
 	/* Shorter than a header. */
 	mark = log_mark();
 	fd = raw_connect();
 	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
 	raw_send_bytes(fd, "IDDG\1", 5, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "malformed message: shorter than a header", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "malformed message: shorter than a header");
 
 	/* A JOIN cut short: the header promises more than comes. */
 	mark = log_mark();
 	fd = raw_connect();
-	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
-	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
-	len = encode(&j, buf);
+	len = valid_join_bytes(fd, buf);
 	raw_send_bytes(fd, buf, len - 40, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "malformed message: body length does not match", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "malformed message: body length does not match");
 
 	/* A valid JOIN whose length field claims 4 GiB. */
 	mark = log_mark();
 	fd = raw_connect();
-	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
-	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
-	len = encode(&j, buf);
+	len = valid_join_bytes(fd, buf);
 	memset(buf + 8, 0xff, 4);
 	raw_send_bytes(fd, buf, len, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "malformed message: body length does not match", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "malformed message: body length does not match");
 
 	/* A message longer than the protocol allows, its length field
 	 * consistent with it. */
 	mark = log_mark();
 	fd = raw_connect();
-	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
-	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
-	len = encode(&j, buf);
+	len = valid_join_bytes(fd, buf);
 	memset(buf + len, 0x5a, sizeof(buf) - len);
 	{
 		uint32_t bl = (uint32_t)(sizeof(buf) - WIRE_HDR_LEN);
@@ -512,30 +522,22 @@ malformed_bytes(void **state)
 		buf[11] = (uint8_t)(bl >> 24);
 	}
 	raw_send_bytes(fd, buf, sizeof(buf), -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "message longer than the protocol allows", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "message longer than the protocol allows");
 
 	/* A valid JOIN (right token!) of another protocol version. */
 	mark = log_mark();
 	fd = raw_connect();
-	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
-	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
-	len = encode(&j, buf);
+	len = valid_join_bytes(fd, buf);
 	buf[4] = WIRE_VERSION + 1;
 	raw_send_bytes(fd, buf, len, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "unsupported protocol version", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "unsupported protocol version");
 
 	/* A creator's message from a joiner. */
 	mark = log_mark();
 	fd = raw_connect();
 	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
 	raw_send(fd, &ch, -1);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "dropped: unexpected challenge message", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "dropped: unexpected challenge message");
 
 	/* A JOIN with a fd riding along. */
 	mark = log_mark();
@@ -543,9 +545,7 @@ malformed_bytes(void **state)
 	expect_msg(fd, WIRE_CHALLENGE, &ch, NULL);
 	build_join(&ch, tok, D_HOSTILE, &ctx, &j);
 	raw_send(fd, &j, 0);
-	expect_closed(fd, 5000);
-	log_expect(mark, our_pid(), "fd attached to a message that carries none", 2000);
-	good_copies(2);
+	expect_dropped(fd, mark, "fd attached to a message that carries none");
 }
 
 static void
@@ -565,9 +565,7 @@ duplicate_domain(void **state)
 		raw_send(fd, &j, -1);
 		expect_msg(fd, WIRE_REFUSE, &m, NULL);
 		assert_int_equal(m.u.refuse_code, EEXIST);
-		expect_closed(fd, 5000);
-		log_expect(mark, our_pid(), "refused: that domain id is already a member", 2000);
-		good_copies(2);
+		expect_dropped(fd, mark, "refused: that domain id is already a member");
 	}
 }
 
