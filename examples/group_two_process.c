@@ -73,7 +73,7 @@
 #define TOTAL_LEN (64u << 20)   /* moved per direction */
 #define BURST 32                /* copies per submit */
 #define RING_SIZE 256
-#define WAIT_MS 10000
+#define WAIT_MS 30000           /* generous: a loaded machine, sanitizers */
 #define HOLD_MAX_S 3600
 #define CREATOR_SEED 0x11
 #define JOINER_SEED 0x22
