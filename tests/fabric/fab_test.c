@@ -49,6 +49,20 @@ ft_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+pid_t
+ft_spawn(void (*fn)(void), unsigned int alarm_s)
+{
+	pid_t p = fork();
+
+	CHECK(p >= 0);
+	if (p == 0) {
+		alarm(alarm_s);
+		fn();
+		_exit(70); /* a role that forgot to exit: never its parent's code */
+	}
+	return p;
+}
+
 bool
 ft_wait_int(_Atomic int *v, int want, int ms)
 {

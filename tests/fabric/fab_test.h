@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 #include <idd/idd_dmadev.h>
 #include <idd/idd_group.h>
@@ -61,6 +62,11 @@ struct ft_board *ft_board_new(void);
 bool ft_wait_int(_Atomic int *v, int want, int ms);
 bool ft_wait_u64(_Atomic uint64_t *v, uint64_t want, int ms);
 void ft_sleep_ms(int ms);
+
+/* Fork a child that runs @fn (which ends it with exit()) under an alarm of
+ * @alarm_s seconds, so that a stuck role dies instead of hanging the test.
+ * Returns the child's pid. */
+pid_t ft_spawn(void (*fn)(void), unsigned int alarm_s);
 
 /* Record upstream events into @self (this process's host record). */
 void ft_events_to(struct ft_host *self);

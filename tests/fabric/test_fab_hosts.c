@@ -178,17 +178,35 @@ host_window(struct ft_host *me, uint32_t seed)
 /* Steps of the conductor (b->step). */
 enum { S_JOINED = 1, S_WRITTEN, S_CHECKED, S_CUT, S_KILL };
 
+/* Host @i's process: into its namespace, its events recorded in its board
+ * slot, its device @name, and its window filled with pattern @seed. */
+static struct ft_host *
+host_up(int i, const char *name, uint32_t seed, int16_t *dev, uint8_t **win)
+{
+	struct ft_host *me = &b->h[i];
+
+	enter_host(i);
+	ft_events_to(me);
+	*dev = host_dev(i, name);
+	*win = host_window(me, seed);
+	return me;
+}
+
+/* Wait until a has made the group, then join it. */
+static void
+host_join(struct ft_host *me, int16_t dev)
+{
+	CHECK(ft_wait_int(&b->ready, 1, 30000));
+	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
+					     ft_event_cb) == 0);
+}
+
 static void
 role_a(void)
 {
-	struct ft_host *me = &b->h[0];
-	int16_t gid = -1;
-	uint8_t *buf = malloc(2 * MiB);
-
-	enter_host(0);
-	ft_events_to(me);
-	int16_t dev = host_dev(0, "fabA");
-	uint8_t *win = host_window(me, 10);
+	int16_t gid = -1, dev;
+	uint8_t *win, *buf = malloc(2 * MiB);
+	struct ft_host *me = host_up(0, "fabA", 10, &dev, &win);
 
 	CHECK(buf != NULL);
 	CHECK(idd_dma_access_pair_group_create(dev, me->domain, b->token, &gid, ft_event_cb) == 0);
@@ -234,18 +252,12 @@ role_a(void)
 static void
 role_b(void)
 {
-	struct ft_host *me = &b->h[1];
-	uint8_t *buf = malloc(MiB);
-
-	enter_host(1);
-	ft_events_to(me);
-	int16_t dev = host_dev(1, "fabB");
-	uint8_t *win = host_window(me, 11);
+	int16_t dev;
+	uint8_t *win, *buf = malloc(MiB);
+	struct ft_host *me = host_up(1, "fabB", 11, &dev, &win);
 
 	CHECK(buf != NULL);
-	CHECK(ft_wait_int(&b->ready, 1, 30000));
-	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
-					     ft_event_cb) == 0);
+	host_join(me, dev);
 	atomic_store(&me->phase, S_JOINED);
 	CHECK(ft_wait_int(&b->step, S_JOINED, 30000));
 	int16_t gid = b->group_id;
@@ -276,18 +288,12 @@ role_b(void)
 static void
 role_c(void)
 {
-	struct ft_host *me = &b->h[2];
-	uint8_t *buf = malloc(MiB);
-
-	enter_host(2);
-	ft_events_to(me);
-	int16_t dev = host_dev(2, "fabC");
-	uint8_t *win = host_window(me, 12);
+	int16_t dev;
+	uint8_t *win, *buf = malloc(MiB);
+	struct ft_host *me = host_up(2, "fabC", 12, &dev, &win);
 
 	CHECK(buf != NULL);
-	CHECK(ft_wait_int(&b->ready, 1, 30000));
-	CHECK(idd_dma_access_pair_group_join(dev, me->domain, b->token, b->group_id,
-					     ft_event_cb) == 0);
+	host_join(me, dev);
 	/* b finds where to write through the group's directory. */
 	CHECK(idd_dma_group_buffer_publish(dev, b->group_id, "c-window", win, FT_WIN) == 0);
 	atomic_store(&me->phase, S_JOINED);
@@ -349,13 +355,8 @@ role_intruder(void)
 static pid_t
 spawn(void (*fn)(void))
 {
-	pid_t p = fork();
+	pid_t p = ft_spawn(fn, 150);
 
-	CHECK(p >= 0);
-	if (p == 0) {
-		alarm(150);
-		fn();
-	}
 	kids[nb_kids++] = p;
 	return p;
 }

@@ -219,14 +219,7 @@ role_intruder(void)
 static pid_t
 spawn(void (*fn)(void))
 {
-	pid_t p = fork();
-
-	CHECK(p >= 0);
-	if (p == 0) {
-		alarm(120);
-		fn();
-	}
-	return p;
+	return ft_spawn(fn, 120);
 }
 
 static int
