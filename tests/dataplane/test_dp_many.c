@@ -43,12 +43,7 @@ test_three_remote_to_remote(void **state)
 		DP_OK(&m[i], "fill %llu %llu %d", win[i], region, 300 + i);
 		DP_OK(&m[i], "set %llu %llu 0", win[i] + region, region);
 	}
-	DP_OK(&m[0], "create %s %s", dp_hex(1), dp_hex(33));
-	gid = m[0].val[0];
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "join %llu %s %s", gid, dp_hex(1 + i), dp_hex(33));
-	for (int i = 0; i < N; i++)
-		DP_OK(&m[i], "waitmembers %llu %d 5000", gid, N);
+	gid = dp_group_form(m, N, 33);
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < N; j++) {
 			DP_OK(&m[i], "handler %llu %s", gid, dp_hex(1 + j));
@@ -89,14 +84,7 @@ test_three_remote_to_remote(void **state)
 		/* and its own source region is intact */
 		DP_OK(&m[i], "check %llu %llu %d", win[i], region, 300 + i);
 	}
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "leave %llu", gid);
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[0], "waitev %d %s 2000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(1 + i));
-	DP_OK(&m[0], "destroy %llu", gid);
-	for (int i = 1; i < N; i++)
-		assert_int_equal(dp_exit(&m[i]), 0);
-	assert_int_equal(dp_exit(&m[0]), 0);
+	dp_group_end(m, N, gid);
 }
 
 /* Eight members, each writing its pattern into its slot of every other
@@ -124,14 +112,8 @@ test_eight_all_to_all(void **state)
 		src[i] = m[i].val[0];
 		DP_OK(&m[i], "fill %llu %llu %d", src[i], slot, 500 + i);
 	}
-	DP_OK(&m[0], "create %s %s", dp_hex(1), dp_hex(44));
-	gid = m[0].val[0];
-	/* Joins one after the other (a group admits one at a time anyway);
-	 * the copying is what runs at once. */
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "join %llu %s %s", gid, dp_hex(1 + i), dp_hex(44));
-	for (int i = 0; i < N; i++)
-		DP_OK(&m[i], "waitmembers %llu %d 5000", gid, N);
+	/* The joins come one after the other; the copying is what runs at once. */
+	gid = dp_group_form(m, N, 44);
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < N; j++) {
 			DP_OK(&m[i], "handler %llu %s", gid, dp_hex(1 + j));
@@ -178,14 +160,7 @@ test_eight_all_to_all(void **state)
 			assert_int_equal(m[i].val[3], j == i ? 0 : ROUNDS * slot + 1);
 		}
 	}
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "leave %llu", gid);
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[0], "waitev %d %s 2000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(1 + i));
-	DP_OK(&m[0], "destroy %llu", gid);
-	for (int i = 1; i < N; i++)
-		assert_int_equal(dp_exit(&m[i]), 0);
-	assert_int_equal(dp_exit(&m[0]), 0);
+	dp_group_end(m, N, gid);
 }
 
 int

@@ -59,12 +59,7 @@ test_publish_then_copy_at_once(void **state)
 		wr[i] = m[i].val[0];
 		DP_OK(&m[i], "fill %llu %llu %d", wr[i], HALF, 800 + i);
 	}
-	DP_OK(&m[0], "create %s %s", dp_hex(1), dp_hex(88));
-	gid = m[0].val[0];
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "join %llu %s %s", gid, dp_hex(1 + i), dp_hex(88));
-	for (int i = 0; i < N; i++)
-		DP_OK(&m[i], "waitmembers %llu %d 5000", gid, N);
+	gid = dp_group_form(m, N, 88);
 	for (int i = 0; i < N; i++) {
 		for (int j = 0; j < N; j++) {
 			DP_OK(&m[i], "handler %llu %s", gid, dp_hex(1 + j));
@@ -138,14 +133,7 @@ test_publish_then_copy_at_once(void **state)
 			assert_int_equal(m[i].val[3], uses[i][v] * HALF);
 		}
 	}
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[i], "leave %llu", gid);
-	for (int i = 1; i < N; i++)
-		DP_OK(&m[0], "waitev %d %s 2000", IDD_DMA_GROUP_EVENT_MEMBER_LEFT, dp_hex(1 + i));
-	DP_OK(&m[0], "destroy %llu", gid);
-	for (int i = 1; i < N; i++)
-		assert_int_equal(dp_exit(&m[i]), 0);
-	assert_int_equal(dp_exit(&m[0]), 0);
+	dp_group_end(m, N, gid);
 }
 
 int
