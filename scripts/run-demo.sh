@@ -10,6 +10,10 @@
 #      the throughput of each direction.
 #   3. The same demo held alive with telemetry on, looked at with idd-ctl
 #      (list, show) while it runs.
+#   4. inter_os: two "hosts" copying 64 MiB each way through the fabric
+#      driver, across two network namespaces joined by a veth pair when it
+#      can (root, and `ip netns add` works), else on 127.0.0.1; where
+#      libfabric was found at configure.
 #
 #   ./scripts/run-demo.sh
 #
@@ -25,6 +29,11 @@ cd "$IDD_TOP"
 echo "==> configure and build ($IDD_BUILD/)"
 meson_setup "$IDD_BUILD" >/dev/null
 meson compile -C "$IDD_BUILD" local_copy group_two_process tools/ctl/idd-ctl >/dev/null
+inter_os=
+if grep -q '^build examples/inter_os:' "$IDD_BUILD/build.ninja"; then
+	meson compile -C "$IDD_BUILD" examples/inter_os >/dev/null
+	inter_os="$IDD_BUILD/examples/inter_os"
+fi
 demo="$IDD_BUILD/examples/group_two_process"
 ctl="$IDD_BUILD/tools/ctl/idd-ctl"
 
@@ -71,6 +80,19 @@ wait "$demo_pid"
 echo
 echo "(the held demo, after Enter ended its hold:)"
 sed -n '/^creator: hold over/,/^$/p' "$work/out" | sed '/^$/d'
+
+echo
+if [ -z "$inter_os" ]; then
+	echo "==> inter_os: not built (libfabric was not found at configure)"
+elif [ "$(id -u)" = 0 ] && ip netns add "idd-demo-probe-$$" 2>/dev/null; then
+	ip netns del "idd-demo-probe-$$"
+	echo "==> inter_os: two hosts (network namespaces joined by a veth pair) over the fabric driver"
+	"$inter_os"
+else
+	echo "==> inter_os --loopback: cannot make network namespaces here (needs root), so both"
+	echo "    hosts are 127.0.0.1, over the fabric driver"
+	"$inter_os" --loopback
+fi
 
 echo
 echo "run-demo: OK"
