@@ -636,6 +636,7 @@ creator_process(void)
 	}
 	pid = fork();
 	if (pid == 0) {
+		alarm(ALARM_S); /* a child does not inherit its parent's alarm */
 		close(fds[1]);
 		end = fdopen(fds[0], "r");
 		if (end == NULL || enter_host(1) != 0) {
