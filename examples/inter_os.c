@@ -100,6 +100,7 @@ struct hosts {
 
 static struct hosts hosts;
 static pid_t conductor;
+static volatile pid_t creator_pid; /* ended with the conductor on a signal */
 
 static int
 sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,6 +135,8 @@ hosts_down(void)
 static void
 on_signal(int sig)
 {
+	if (creator_pid > 0)
+		kill(creator_pid, SIGKILL); /* the joiner then sees the pipe close */
 	hosts_down();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -705,6 +708,7 @@ main(int argc, char **argv)
 		alarm(ALARM_S);
 		_exit(creator_process());
 	}
+	creator_pid = pid;
 	if (pid < 0)
 		perror("inter_os: fork");
 	else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
