@@ -257,9 +257,19 @@ subject_start(struct subject *s, bool by_env)
 	if (read_line(s->ans, line, sizeof(line), 30000) != 0) {
 		int st = 0;
 
+		char logtext[2048] = "";
+		FILE *lf;
+
 		waitpid(s->pid, &st, 0);
-		fail_msg("subject did not get ready (exit status %d)",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		/* Its log says which step failed (its exit status names it too). */
+		lf = fopen(s->log, "r");
+		if (lf != NULL) {
+			logtext[fread(logtext, 1, sizeof(logtext) - 1, lf)] = '\0';
+			fclose(lf);
+		}
+		fail_msg("subject did not get ready (exit status %d, signal %d); its log:\n%s",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+			 logtext);
 	}
 	assert_int_equal(sscanf(line, "ready %107s %" SCNu64 " %d %d %d", s->path, &s->src_addr,
 				&s->gid, &s->h_self, &s->h_peer),
