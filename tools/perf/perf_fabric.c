@@ -116,6 +116,22 @@ loopback:
 		snprintf(h->ip[i], sizeof(h->ip[i]), "127.0.0.1");
 }
 
+/* A host is another machine: its process may use every CPU, not just the
+ * one idd-perf pinned itself to (peers of the copy cases are started before
+ * that pinning for the same reason). Forked after it, so undo it here. */
+static void
+unpin(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t all;
+
+	CPU_ZERO(&all);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		CPU_SET((int)c, &all);
+	if (sched_setaffinity(0, sizeof(all), &all) != 0)
+		fprintf(stderr, "idd-perf: fabric: cannot unpin a host: %s\n", strerror(errno));
+}
+
 static int
 enter(const struct fab_hosts *h, int i)
 {
@@ -280,6 +296,7 @@ target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t
 	int dev;
 	char c;
 
+	unpin();
 	if (enter(h, 1) != 0)
 		_exit(2);
 	snprintf(args, sizeof(args), "driver=fabric,listen=%s:%u", h->ip[1],
@@ -357,6 +374,7 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 	int dev;
 
 	memset(res, 0, sizeof(res));
+	unpin();
 	if (enter(h, 0) != 0)
 		_exit(2);
 	snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->ip[0], h->ip[1],

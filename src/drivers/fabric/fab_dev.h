@@ -192,6 +192,7 @@ struct fab_dev {
 	uint32_t connect_ip;
 	uint16_t connect_port;   /* 0: cannot join */
 	unsigned int keepalive_ms;
+	int engine_cpu;          /* -1: the engine thread is not pinned */
 
 	/* Engine thread. */
 	pthread_t engine;

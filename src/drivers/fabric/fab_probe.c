@@ -12,9 +12,12 @@
  *   connect=IP:PORT    where join finds the creator's device
  *   keepalive_ms=N     control keepalive interval, 10..10000 (default 250);
  *                      a peer silent for 4 intervals is dead
+ *   cpu=N              pin the engine thread (which does the data path's
+ *                      socket work) to CPU N (default: not pinned)
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -372,7 +375,7 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	const char *listen = kvargs_get(args, "listen");
 	const char *bind = kvargs_get(args, "bind");
 	const char *connect = kvargs_get(args, "connect");
-	uint64_t ka = FAB_KEEPALIVE_MS_DEFAULT;
+	uint64_t ka = FAB_KEEPALIVE_MS_DEFAULT, cpu = UINT64_MAX;
 	int ret;
 
 	fd->name = dev->name;
@@ -385,6 +388,10 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	if (ret != 0)
 		return ret;
 	fd->keepalive_ms = (unsigned int)ka;
+	ret = kvargs_get_uint(args, "cpu", 0, CPU_SETSIZE - 1, &cpu);
+	if (ret != 0)
+		return ret;
+	fd->engine_cpu = cpu == UINT64_MAX ? -1 : (int)cpu;
 	if (listen != NULL &&
 	    (ret = fab_parse_ip(dev->name, "listen", listen, &fd->listen_ip, &fd->listen_port)) != 0)
 		return ret;
