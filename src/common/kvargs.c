@@ -184,6 +184,56 @@ kvargs_get_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max, 
 }
 
 int
+kvargs_get_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *value = kvargs_get(kv, key);
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (value == NULL)
+		return 0;
+	if (value[0] < '0' || value[0] > '9') {
+		IDD_LOG(ERR, "%s: %s=%s: not a size (digits, then K, M or G)", ctx_of(kv), key,
+			value);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift != 0)
+		end++;
+	if (*end != '\0') {
+		IDD_LOG(ERR, "%s: %s=%s: not a size (digits, then K, M or G)", ctx_of(kv), key,
+			value);
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v > (UINT64_MAX >> shift) || (v << shift) < min ||
+	    (v << shift) > max) {
+		IDD_LOG(ERR, "%s: %s=%s: out of range %llu..%llu bytes", ctx_of(kv), key, value,
+			(unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int
 kvargs_get_choice(struct kvargs *kv, const char *key, const char *const choices[],
 		  unsigned int *out)
 {

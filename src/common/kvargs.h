@@ -54,6 +54,13 @@ const char *kvargs_get(struct kvargs *kv, const char *key);
 int kvargs_get_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *out);
 
+/* Read @key as a size in bytes in [min, max]: a decimal number as for
+ * kvargs_get_uint(), optionally followed by one binary unit letter, K, M or
+ * G (either case): "4096", "64K", "16M". Absent: *out left alone, returns
+ * 0. Anything else, or a product above UINT64_MAX: -EINVAL (logged). */
+int kvargs_get_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *out);
+
 /* Read @key as one of @choices (NULL-terminated); *out receives its index.
  * Absent: *out left alone, returns 0. Anything else: -EINVAL (logged). */
 int kvargs_get_choice(struct kvargs *kv, const char *key, const char *const choices[],

@@ -12,11 +12,13 @@
  *     text exactly (nothing trimmed, nothing skipped);
  *   - kvargs_get_uint() agrees with a reference decimal reader (digits
  *     only, no overflow, within the bounds) and leaves *out alone on
- *     refusal; kvargs_get_choice() agrees with a plain comparison;
+ *     refusal; kvargs_get_size() agrees with the same reader followed by
+ *     an optional K, M or G; kvargs_get_choice() agrees with a plain
+ *     comparison;
  *   - kvargs_check_all_used() refuses while any key is unread, accepts
  *     once all were read.
  * The getters are called the way the drivers call them (engine=, cpu=,
- * namespace=, abstract_sockets=), then on every key.
+ * stream_min=, namespace=, abstract_sockets=), then on every key.
  */
 #include <errno.h>
 #include <sched.h>
@@ -74,6 +76,67 @@ check_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
 		if (ret != 0 || out != untouched)
 			abort();
 	} else if (ref_uint(value, &want) && want >= min && want <= max) {
+		if (ret != 0 || out != want)
+			abort();
+	} else if (ret != -EINVAL || out != untouched) {
+		abort();
+	}
+}
+
+/* The size reference: a decimal number as ref_uint(), then at most one of
+ * kKmMgG, the product <= UINT64_MAX. */
+static int
+ref_size(const char *s, uint64_t *v)
+{
+	char digits[KVARGS_VALUE_MAX];
+	size_t n = strlen(s);
+	unsigned int shift = 0;
+
+	if (n == 0 || n >= sizeof(digits))
+		return 0;
+	switch (s[n - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift != 0)
+		n--;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (!ref_uint(digits, v) || *v > (UINT64_MAX >> shift))
+		return 0;
+	*v <<= shift;
+	return 1;
+}
+
+/* kvargs_get_size on @key against the reference. */
+static void
+check_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
+{
+	const uint64_t untouched = 0x5a5a5a5a5a5a5a5aull;
+	const char *value = NULL;
+	uint64_t out = untouched, want;
+	int ret;
+
+	for (unsigned int i = 0; i < kv->count; i++)
+		if (strcmp(kv->args[i].key, key) == 0)
+			value = kv->args[i].value;
+	ret = kvargs_get_size(kv, key, min, max, &out);
+	if (value == NULL) {
+		if (ret != 0 || out != untouched)
+			abort();
+	} else if (ref_size(value, &want) && want >= min && want <= max) {
 		if (ret != 0 || out != want)
 			abort();
 	} else if (ret != -EINVAL || out != untouched) {
@@ -172,6 +235,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)kvargs_get(&kv, "driver");
 	check_choice(&kv, "engine", engines);
 	check_uint(&kv, "cpu", 0, CPU_SETSIZE - 1);
+	check_size(&kv, "stream_min", 0, UINT32_MAX);
 	(void)kvargs_get(&kv, "namespace");
 	check_choice(&kv, "abstract_sockets", bools);
 	/* Then every key, with bounds that vary with its position. */
@@ -179,10 +243,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char key[KVARGS_KEY_MAX];
 
 		memcpy(key, kv.args[i].key, sizeof(key));
-		if (i % 3 == 0)
+		if (i % 4 == 0)
 			check_uint(&kv, key, 0, UINT64_MAX);
-		else if (i % 3 == 1)
+		else if (i % 4 == 1)
 			check_uint(&kv, key, 1, 4096);
+		else if (i % 4 == 2)
+			check_size(&kv, key, 1, UINT64_MAX);
 		else
 			check_choice(&kv, key, engines);
 	}

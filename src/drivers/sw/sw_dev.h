@@ -58,6 +58,9 @@ struct sw_dev {
 	_Alignas(SW_CACHE_LINE) uint16_t nb_vchans;
 	bool ops_mode;
 	int cpu; /* worker's CPU, -1 when not pinned */
+	/* stream_min= (sw_stream.h): copies of at least this many bytes are
+	 * streamed; 0: never. */
+	uint64_t stream_min;
 };
 
 /* sw_probe.c */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "drivers/sw/sw_dev.h"
+#include "drivers/sw/sw_stream.h"
 
 /* Copies up to this size avoid the call into the C library: a burst of
  * small copies is dominated by per-call overhead, not by bytes moved. */
@@ -58,13 +59,25 @@ sw_copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 	}
 }
 
+/* @stream_above: the vchan's, or UINT64_MAX for an operation with the LLC
+ * hint (sw_stream_above()). */
 static inline __attribute__((always_inline)) void
-sw_copy_bytes(void *dst, const void *src, size_t n)
+sw_copy_bytes(void *dst, const void *src, size_t n, uint64_t stream_above)
 {
 	if (sw_likely(n <= SW_SMALL_COPY))
 		sw_copy_small(dst, src, (uint32_t)n);
+	else if (sw_unlikely(n > stream_above))
+		sw_copy_stream(dst, src, n);
 	else
 		memcpy(dst, src, n);
+}
+
+/* Copies longer than this are streamed, for an operation with SW_F_* bits
+ * @flags. */
+static inline __attribute__((always_inline)) uint64_t
+sw_stream_above(const struct sw_vchan *vc, unsigned int flags)
+{
+	return (flags & SW_F_LLC) ? UINT64_MAX : vc->stream_above;
 }
 
 static void
@@ -183,7 +196,7 @@ sw_dst_ptr(struct sw_xdom *xd, bool local, uint64_t addr, uint64_t len)
 static uint16_t
 sw_exec_sg(struct sw_xdom *xd, bool local, const struct idd_dma_sge *base, uint32_t src_pos,
 	   unsigned int nb_src, uint32_t dst_pos, unsigned int nb_dst, uint32_t sge_mask,
-	   uint64_t *bytes)
+	   uint64_t stream_above, uint64_t *bytes)
 {
 	const uint8_t *sp = NULL;
 	uint8_t *dp = NULL;
@@ -221,7 +234,7 @@ sw_exec_sg(struct sw_xdom *xd, bool local, const struct idd_dma_sge *base, uint3
 			dl = e->length;
 		}
 		n = sl < dl ? sl : dl;
-		sw_copy_bytes(dp, sp, n);
+		sw_copy_bytes(dp, sp, n, stream_above);
 		sp += n;
 		dp += n;
 		sl -= n;
@@ -237,7 +250,8 @@ done:
  * so the length rule is checked here rather than at enqueue; the addresses
  * in it belong to the vchan's domains like any others. */
 static uint16_t
-sw_exec_op(struct sw_xdom *xd, bool local, struct idd_dma_op *op, uint64_t *bytes)
+sw_exec_op(const struct sw_vchan *vc, struct sw_xdom *xd, bool local, struct idd_dma_op *op,
+	   uint64_t *bytes)
 {
 	const struct idd_dma_sge *seg = op->src_dst_seg;
 	uint64_t src_total = 0, dst_total = 0;
@@ -253,7 +267,8 @@ sw_exec_op(struct sw_xdom *xd, bool local, struct idd_dma_op *op, uint64_t *byte
 		dst_total += seg[op->nb_src + i].length;
 	if (src_total == 0 || src_total != dst_total)
 		return IDD_DMA_STATUS_INVALID_LENGTH;
-	st = sw_exec_sg(xd, local, seg, 0, op->nb_src, op->nb_src, op->nb_dst, UINT32_MAX, bytes);
+	st = sw_exec_sg(xd, local, seg, 0, op->nb_src, op->nb_src, op->nb_dst, UINT32_MAX,
+			sw_stream_above(vc, SW_DESC_FLAGS(op->flags)), bytes);
 	if (st == IDD_DMA_STATUS_SUCCESSFUL)
 		op->status = IDD_DMA_STATUS_SUCCESSFUL;
 	return st;
@@ -280,7 +295,7 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 		dp = sw_dst_ptr(xd, local, d->dst, len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		sw_copy_bytes(dp, sp, len);
+		sw_copy_bytes(dp, sp, len, sw_stream_above(vc, d->flags));
 		*bytes += len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	}
@@ -304,13 +319,13 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 			return IDD_DMA_STATUS_INVALID_LENGTH;
 		st = sw_exec_sg(xd, local, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
 				(uint32_t)d->src + (d->dst & 0xffff), (unsigned int)(d->dst >> 16),
-				vc->sge_mask, &n);
+				vc->sge_mask, sw_stream_above(vc, d->flags), &n);
 		*bytes += n;
 		return st;
 	}
 	case SW_OP_OPS: {
 		uint64_t n = 0;
-		uint16_t st = sw_exec_op(xd, local, (struct idd_dma_op *)(uintptr_t)d->src, &n);
+		uint16_t st = sw_exec_op(vc, xd, local, (struct idd_dma_op *)(uintptr_t)d->src, &n);
 
 		*bytes += n;
 		return st;
@@ -527,7 +542,8 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 				if (sw_likely(st == IDD_DMA_STATUS_SUCCESSFUL)) {
 					const uint32_t len = d->len;
 
-					sw_copy_bytes(dp[k], sp[k], len);
+					sw_copy_bytes(dp[k], sp[k], len,
+						      sw_stream_above(vc, flags));
 					bytes += len;
 				} else if (st == SW_PRE_EXEC) {
 					st = sw_exec(vc, xd, d, false, &bytes);

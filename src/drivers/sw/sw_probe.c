@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drivers/sw/sw_dev.h"
+#include "drivers/sw/sw_stream.h"
 #include "group/group.h"
 
 static int
@@ -111,6 +112,7 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	struct sw_dev *sd = dev->dev_private;
 	unsigned int engine = SW_ENGINE_INLINE;
 	uint64_t cpu = UINT64_MAX;
+	uint64_t stream_min = sw_stream_min_default(sw_llc_size());
 	int ret;
 
 	ret = kvargs_get_choice(args, "engine", engines, &engine);
@@ -126,6 +128,10 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 		return -EINVAL;
 	}
 
+	ret = kvargs_get_size(args, "stream_min", 0, UINT32_MAX, &stream_min);
+	if (ret != 0)
+		return ret;
+
 	/* namespace= and abstract_sockets=: where this device's groups meet. */
 	ret = group_dev_parse_args(dev->dev_id, args);
 	if (ret != 0) {
@@ -137,6 +143,7 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	sd->dev_id = dev->dev_id;
 	sd->thread_engine = engine == SW_ENGINE_THREAD;
 	sd->cpu = cpu == UINT64_MAX ? -1 : (int)cpu;
+	sd->stream_min = stream_min;
 
 	dev->dev_ops = &sw_dev_ops;
 	dev->fp_obj->copy = sw_enq_copy;

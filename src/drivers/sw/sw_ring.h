@@ -66,6 +66,7 @@ enum sw_opcode {
 #define SW_F_FENCE 0x01     /* IDD_DMA_OP_FLAG_FENCE */
 #define SW_F_BURST_END 0x02 /* last operation handed over by one submit */
 #define SW_F_BAD_LEN 0x04   /* copy_sg lists with no bytes or unequal totals */
+#define SW_F_LLC 0x08       /* IDD_DMA_OP_FLAG_LLC: never stream (sw_stream.h) */
 
 /* One operation; two per cache line. */
 struct sw_desc {
@@ -86,14 +87,19 @@ struct sw_desc {
 };
 _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
 
-/* sw_desc::op_flags for @op with the fence bit of the IDD_DMA_OP_FLAG_*
- * word @flags (bit 0 in both encodings). */
+/* The SW_F_* bits carried over from the IDD_DMA_OP_FLAG_* word @flags: the
+ * fence (bit 0 in both encodings) and the LLC hint (bit 2 there, 3 here). */
+#define SW_DESC_FLAGS(flags) \
+	(((flags) & IDD_DMA_OP_FLAG_FENCE) | ((flags) & IDD_DMA_OP_FLAG_LLC) << 1)
+
+/* sw_desc::op_flags for @op with the SW_DESC_FLAGS() of @flags. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) | ((flags) & IDD_DMA_OP_FLAG_FENCE) << 8))
+#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) | SW_DESC_FLAGS(flags) << 8))
 #else
-#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) << 8 | ((flags) & IDD_DMA_OP_FLAG_FENCE)))
+#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) << 8 | SW_DESC_FLAGS(flags)))
 #endif
 _Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE, "fence bit shared by both encodings");
+_Static_assert(SW_F_LLC == IDD_DMA_OP_FLAG_LLC << 1, "LLC bit one place up");
 
 /*
  * The address space one side of an inter-domain vchan lives in, fixed at
@@ -164,6 +170,9 @@ struct sw_vchan {
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
 	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
 	uint8_t fence_state;         /* engine only: enum sw_fence_state */
+	/* Copies longer than this are streamed past the caches unless they
+	 * carry the LLC hint (sw_stream.h); set at vchan setup. */
+	uint32_t stream_above;
 	/* Bytes moved by successful operations; the engine is the only writer
 	 * (relaxed), stats read it from other threads. */
 	_Atomic uint64_t n_bytes;

@@ -260,6 +260,69 @@ test_get_marks_used(void **state)
 }
 
 static void
+test_get_size(void **state)
+{
+	static const struct {
+		const char *value;
+		uint64_t expect;
+	} good[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "64k", 64 << 10 },
+		{ "64K", 64 << 10 },
+		{ "3m", UINT64_C(3) << 20 },
+		{ "16M", UINT64_C(16) << 20 },
+		{ "2G", UINT64_C(2) << 30 },
+		{ "17179869183G", UINT64_C(17179869183) << 30 },
+	};
+	static const struct {
+		const char *value;
+		uint64_t max;
+		const char *mention;
+	} bad[] = {
+		{ "", UINT64_MAX, "not a size" },
+		{ "k", UINT64_MAX, "not a size" },
+		{ "-1", UINT64_MAX, "not a size" },
+		{ "1KB", UINT64_MAX, "not a size" },
+		{ "1T", UINT64_MAX, "not a size" },
+		{ "1 M", UINT64_MAX, "not a size" },
+		{ "0x10", UINT64_MAX, "not a size" },
+		{ "17179869184G", UINT64_MAX, "out of range" },
+		{ "99999999999999999999", UINT64_MAX, "out of range" },
+		{ "5G", UINT32_MAX, "out of range" },
+		{ "4097", 4096, "out of range" },
+	};
+	struct kvargs kv;
+	char text[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t out = 12345;
+
+		snprintf(text, sizeof(text), "n=%s", good[i].value);
+		assert_int_equal(kvargs_parse(&kv, CTX, text), 0);
+		assert_int_equal(kvargs_get_size(&kv, "n", 0, UINT64_MAX, &out), 0);
+		assert_int_equal(out, good[i].expect);
+	}
+	assert_int_equal(seen.lines, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t out = 12345;
+		int ret;
+
+		snprintf(text, sizeof(text), "n=%s", bad[i].value);
+		if (kvargs_parse(&kv, CTX, text) != 0)
+			continue; /* refused by the parser already ("n="): fine */
+		seen_reset();
+		ret = kvargs_get_size(&kv, "n", 0, bad[i].max, &out);
+		if (ret != -EINVAL)
+			fail_msg("n=%s up to %llu gave %d, expected -EINVAL", bad[i].value,
+				 (unsigned long long)bad[i].max, ret);
+		assert_one_refusal_line(bad[i].mention);
+		assert_int_equal(out, 12345);
+	}
+}
+
+static void
 test_get_uint(void **state)
 {
 	static const struct {
@@ -405,6 +468,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_null_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_marks_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_uint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
 	};

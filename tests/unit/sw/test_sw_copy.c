@@ -44,24 +44,30 @@ one_status(uint16_t vchan, uint16_t expect_idx)
 /* Copy @len bytes from offset @so of a source to offset @dso of a
  * destination; bytes of the destination outside the copy must not change. */
 static void
-copy_case(size_t len, size_t so, size_t dso)
+copy_case_flags(size_t len, size_t so, size_t dso, uint64_t flags)
 {
-	uint8_t *src = t_alloc(len + 8), *dst = t_alloc(len + 8);
+	uint8_t *src = t_alloc(len + 128), *dst = t_alloc(len + 128);
 	int idx;
 
-	t_pattern(src, len + 8, (uint32_t)len);
-	memset(dst, 0, len + 8);
+	t_pattern(src, len + 128, (uint32_t)len);
+	memset(dst, 0, len + 128);
 	idx = idd_dma_copy(dev, 0, T_IOVA(src + so), T_IOVA(dst + dso), (uint32_t)len,
-			   IDD_DMA_OP_FLAG_SUBMIT);
+			   IDD_DMA_OP_FLAG_SUBMIT | flags);
 	assert_true(idx >= 0);
 	assert_int_equal(one_status(0, (uint16_t)idx), IDD_DMA_STATUS_SUCCESSFUL);
 	t_assert_same(dst + dso, src + so, len, "copy");
 	for (size_t i = 0; i < dso; i++)
 		assert_int_equal(dst[i], 0);
-	for (size_t i = dso + len; i < len + 8; i++)
+	for (size_t i = dso + len; i < len + 128; i++)
 		assert_int_equal(dst[i], 0);
-	t_free(src, len + 8);
-	t_free(dst, len + 8);
+	t_free(src, len + 128);
+	t_free(dst, len + 128);
+}
+
+static void
+copy_case(size_t len, size_t so, size_t dso)
+{
+	copy_case_flags(len, so, dso, 0);
 }
 
 static const size_t big_sizes[] = {
@@ -372,6 +378,44 @@ test_fill(void **state)
 	fill_case(16 * MIB, 3, patterns[0]);
 }
 
+/* Every copy above 64 bytes streamed past the caches (stream_min=65: the
+ * smallest size that takes the streaming path), or none (stream_min=0),
+ * and copies with the LLC hint, which never stream: the same bytes must
+ * land, whatever the alignment of either side and the length's remainder
+ * modulo the 64- and 128-byte steps of the streaming loops. */
+static void
+stream_cases(const char *args, uint64_t flags)
+{
+	int16_t saved = dev;
+	uint32_t seed = 21;
+
+	dev = t_dev_open("stream", args, 2, 1024, 0);
+	for (size_t len = 60; len <= 600; len++)
+		copy_case_flags(len, len % 67, (len * 7) % 64, flags);
+	for (size_t i = 0; i < sizeof(big_sizes) / sizeof(big_sizes[0]); i++) {
+		copy_case_flags(big_sizes[i], 0, 0, flags);
+		copy_case_flags(big_sizes[i], 5, 3, flags);
+		copy_case_flags(big_sizes[i], 64, 33, flags);
+	}
+	for (unsigned int i = 0; i < 50; i++) {
+		size_t total = 1 + t_rand(&seed) % 20000;
+
+		sg_case(total, 1 + t_rand(&seed) % SW_TEST_MAX_SGES,
+			1 + t_rand(&seed) % SW_TEST_MAX_SGES, 300 + i);
+	}
+	t_dev_close(dev);
+	dev = saved;
+}
+
+static void
+test_copy_streamed(void **state)
+{
+	(void)state;
+	stream_cases("stream_min=65", 0);
+	stream_cases("stream_min=65", IDD_DMA_OP_FLAG_LLC);
+	stream_cases("stream_min=0", 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -383,6 +427,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_copy_sg_bad_length),
 		cmocka_unit_test(test_copy_sg_fifo),
 		cmocka_unit_test(test_fill),
+		cmocka_unit_test(test_copy_streamed),
 	};
 
 	t_parse_engine(argc, argv);

@@ -51,7 +51,9 @@ test_bad_args(void **state)
 	const char *const bad[] = {
 		"engine=bogus", "engine=Inline", "engine=thread,engine=inline", "cpu=0",
 		"engine=inline,cpu=1", "engine=thread,cpu=99999", "engine=thread,cpu=0x1",
-		"engin=thread", "engine=thread,verbose=1",
+		"engin=thread", "engine=thread,verbose=1", "stream_min=", "stream_min=x",
+		"stream_min=-1", "stream_min=4T", "stream_min=4G", "stream_min=1MB",
+		"stream_min=99999999999999999999",
 	};
 
 	(void)state;
@@ -190,8 +192,33 @@ test_dump(void **state)
 				    "finished 2 collected 1"));
 	assert_non_null(strstr(buf, "submitted 2 completed 1 errors 0"));
 	assert_non_null(strstr(buf, "vchan 1: nb_desc 32"));
+	/* The default: copies from some size on bypass the caches. */
+	assert_non_null(strstr(buf, "bytes and more bypass the caches"));
 	free(buf);
 	t_dev_close(dev);
+
+	/* stream_min= in bytes, with a unit, and turned off. */
+	static const struct {
+		const char *arg, *says;
+	} streams[] = {
+		{"stream_min=4096", "copies of 4096 bytes and more bypass the caches"},
+		{"stream_min=3m", "copies of 3145728 bytes and more bypass the caches"},
+		{"stream_min=1G", "copies of 1073741824 bytes and more bypass the caches"},
+		{"stream_min=0", "copies never bypass the caches"},
+	};
+	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+		buf = NULL;
+		dev = t_dev_open("dumped", streams[i].arg, 1, 32, 0);
+		f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		assert_int_equal(idd_dma_dump(dev, f), 0);
+		fclose(f);
+		if (strstr(buf, streams[i].says) == NULL)
+			fail_msg("%s: dump does not say '%s':\n%s", streams[i].arg, streams[i].says,
+				 buf);
+		free(buf);
+		t_dev_close(dev);
+	}
 }
 
 int
