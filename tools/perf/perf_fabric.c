@@ -55,6 +55,32 @@
 
 #define RAW_POSTS 256
 
+/* The case's own keys (perf_case::priv). */
+struct fabric_priv {
+	unsigned int stripes; /* the device's stripes=; 0: the driver's default */
+};
+
+_Static_assert(sizeof(struct fabric_priv) <= sizeof(((struct perf_case *)0)->priv),
+	       "fabric_priv fits perf_case::priv");
+
+static int
+fabric_set_key(struct perf_case *c, const char *key, const char *val, char *why, size_t len)
+{
+	struct fabric_priv *fp = (struct fabric_priv *)c->priv.bytes;
+	char *end;
+	unsigned long v;
+
+	if (strcmp(key, "stripes") != 0)
+		return -ENOENT;
+	v = strtoul(val, &end, 10);
+	if (*val == '\0' || *end != '\0' || v < 1 || v > FAB_RDM_MAX_EPS) {
+		snprintf(why, len, "stripes = %s: not a number in 1..%u", val, FAB_RDM_MAX_EPS);
+		return -EINVAL;
+	}
+	fp->stripes = (unsigned int)v;
+	return 0;
+}
+
 struct fab_hosts {
 	bool netns;
 	char ns[2][48];
@@ -169,7 +195,8 @@ raw_open(struct raw *r, const char *ip)
 	if (inet_pton(AF_INET, ip, &a) != 1)
 		return -EINVAL;
 	/* No wait object: the progress thread and the loop poll. */
-	ret = fab_rdm_open(&r->rdm, "tcp", ntohl(a.s_addr), 4 * RAW_POSTS, FI_WAIT_NONE, &what);
+	ret = fab_rdm_open(&r->rdm, "tcp", ntohl(a.s_addr), 1, 4 * RAW_POSTS, FI_WAIT_NONE,
+			   &what);
 	if (ret == 0)
 		ret = fab_rdm_name(&r->rdm, &ep_ip, &r->port);
 	return ret;
@@ -184,7 +211,19 @@ raw_close(struct raw *r)
 	fab_rdm_close(&r->rdm);
 }
 
-static _Atomic int target_mode; /* 0 idle, 1 serving the fi_write loop, 2 stop */
+/* 0 idle, 1 serving the fi_write loop, 2 stop; mode_cv signals a change. */
+static _Atomic int target_mode;
+static pthread_mutex_t mode_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mode_cv = PTHREAD_COND_INITIALIZER;
+
+static void
+set_mode(int m)
+{
+	pthread_mutex_lock(&mode_mu);
+	atomic_store(&target_mode, m);
+	pthread_cond_signal(&mode_cv);
+	pthread_mutex_unlock(&mode_mu);
+}
 
 static void *
 raw_progress(void *arg)
@@ -193,13 +232,22 @@ raw_progress(void *arg)
 	struct fi_cq_entry e[16];
 
 	/* Manual data progress: the target must poll for RMA to land. Only
-	 * while the reference loop runs, so that it takes no core from the
-	 * idd measurement. */
-	while (atomic_load(&target_mode) != 2) {
-		if (atomic_load(&target_mode) == 1)
+	 * while the reference loop runs; otherwise it blocks, so that it takes
+	 * no CPU at all from the idd measurement (a 1 ms nap loop cost a
+	 * tenth of a core in a VM). */
+	for (;;) {
+		int m = atomic_load(&target_mode);
+
+		if (m == 2)
+			break;
+		if (m == 1) {
 			(void)fi_cq_read(r->rdm.cq, e, 16);
-		else
-			usleep(1000);
+			continue;
+		}
+		pthread_mutex_lock(&mode_mu);
+		while (atomic_load(&target_mode) == 0)
+			pthread_cond_wait(&mode_cv, &mode_mu);
+		pthread_mutex_unlock(&mode_mu);
 	}
 	return NULL;
 }
@@ -322,8 +370,8 @@ target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t
 	/* The source says when its fi_write loop runs ('r') and when it is
 	 * over ('i'); end of file: done. */
 	while (read(stop, &c, 1) == 1)
-		atomic_store(&target_mode, c == 'r' ? 1 : 0);
-	atomic_store(&target_mode, 2);
+		set_mode(c == 'r' ? 1 : 0);
+	set_mode(2);
 	pthread_join(prog, NULL);
 	idd_dma_close((int16_t)dev);
 	raw_close(&r);
@@ -377,8 +425,12 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 	unpin();
 	if (enter(h, 0) != 0)
 		_exit(2);
-	snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->ip[0], h->ip[1],
-		 listen_port);
+	const struct fabric_priv *fp = (const struct fabric_priv *)c->priv.bytes;
+	int n = snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->ip[0],
+			 h->ip[1], listen_port);
+
+	if (fp->stripes != 0)
+		snprintf(args + n, sizeof(args) - (size_t)n, ",stripes=%u", fp->stripes);
 	dev = idd_dma_dev_create("idd-perf-fab-s", args);
 	uint8_t *src = idd_mem_alloc(span, IDD_MEM_PEER_RW), *back = malloc(span);
 	struct idd_dma_conf conf = {.nb_vchans = 2};
@@ -551,7 +603,7 @@ const struct perf_case_type perf_case_fabric = {
 		   "next to a plain libfabric fi_write loop",
 	.keys = PERF_KEY_SIZES | PERF_KEY_BURST | PERF_KEY_KICK | PERF_KEY_RING |
 		PERF_KEY_DURATION,
-	.set_key = NULL,
+	.set_key = fabric_set_key,
 	.check = NULL,
 	.peers_needed = NULL,
 	.peer_window = NULL,

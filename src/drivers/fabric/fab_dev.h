@@ -51,6 +51,11 @@
  * operation was failed early (its peer died) stays taken until the
  * provider gives it back. */
 #define FAB_POST_POOL 1024
+/* Striping: a copy of len bytes goes out in pieces of about len / stripes
+ * bytes (4 KiB multiples, at least FAB_STRIPE_MIN), one endpoint (one
+ * connection) after the other. */
+#define FAB_STRIPES_DEFAULT 4
+#define FAB_STRIPE_MIN (64u << 10)
 /* Bytes the engine keeps posted per device. */
 #define FAB_MAX_INFLIGHT_BYTES (64u << 20)
 /* Fill: the pattern is written into a staging buffer of this size, which
@@ -159,6 +164,7 @@ struct fab_vchan {
 	uint32_t cur_off;        /* bytes of the operation at `posted` already posted */
 	uint16_t *pending;       /* per slot: pieces still in flight */
 	uint8_t *done;           /* per slot: posted fully and nothing pending */
+	uint32_t unit;           /* piece size of the operation being posted */
 	uint32_t sg_pos[2];      /* copy_sg being posted: entry and offset */
 	uint32_t sg_off[2];
 	bool sg_active;
@@ -193,6 +199,7 @@ struct fab_dev {
 	uint16_t connect_port;   /* 0: cannot join */
 	unsigned int keepalive_ms;
 	int engine_cpu;          /* -1: the engine thread is not pinned */
+	unsigned int stripes;    /* endpoints a copy is spread over */
 
 	/* Engine thread. */
 	pthread_t engine;
@@ -203,6 +210,7 @@ struct fab_dev {
 	int engine_efd;
 	struct fab_post posts[FAB_POST_POOL];
 	unsigned int nb_posts;
+	unsigned int next_ep;    /* the endpoint the next piece goes out on */
 	uint64_t inflight_bytes;
 
 	/* Control thread. */

@@ -9,7 +9,11 @@
  *   3. post submitted operations as fi_write (local to remote) or fi_read
  *      (remote to local), in pieces of at most FAB_CHUNK bytes, keeping up
  *      to FAB_MAX_POSTS pieces and FAB_MAX_INFLIGHT_BYTES bytes in flight
- *      for the whole device, which is what fills a link;
+ *      for the whole device, which is what fills a link; with stripes=N a
+ *      copy is cut into N pieces that go out on the N endpoints in turn
+ *      (N TCP connections: one connection's flow control no longer bounds
+ *      the copy), and its slot finishes when its last piece does, failed if
+ *      any piece failed;
  *   4. publish, per vchan, the contiguous run of finished operations.
  * Each remote range is checked against the peer's announced windows before
  * it is posted. With nothing to do the engine spins briefly, then sleeps on
@@ -183,18 +187,24 @@ fab_post_piece(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 
 	if (p == NULL)
 		return 0;
+	struct fid_ep *ep = fd->rdm.eps[fd->next_ep];
+
 	p->vc = vc;
 	p->idx = idx;
 	p->len = len;
 	if (vc->write)
-		ret = fi_write(fd->rdm.ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
-			       raddr, w->key, p);
+		ret = fi_write(ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr, raddr,
+			       w->key, p);
 	else
-		ret = fi_read(fd->rdm.ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr,
-			      raddr, w->key, p);
+		ret = fi_read(ep, (void *)(uintptr_t)local, len, NULL, vc->peer->fi_addr, raddr,
+			      w->key, p);
 	if (ret == 0) {
 		vc->pending[idx & vc->mask]++;
 		fd->inflight_bytes += len;
+		/* The next piece, of this operation or the next, goes out on
+		 * the next connection. */
+		if (++fd->next_ep == fd->rdm.nb_eps)
+			fd->next_ep = 0;
 		return 1;
 	}
 	p->in_use = false;
@@ -229,6 +239,23 @@ fab_post_range(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 	if (ret < 0)
 		fab_fail_slot(vc, slot, IDD_DMA_STATUS_DEV_LINK_ERROR);
 	return ret;
+}
+
+/* Piece size for an operation of @len bytes: one stripe per endpoint, in
+ * 4 KiB multiples, no smaller than FAB_STRIPE_MIN, no larger than
+ * FAB_CHUNK. With one endpoint: FAB_CHUNK. */
+static uint32_t
+fab_stripe_unit(const struct fab_dev *fd, uint64_t len)
+{
+	uint64_t unit;
+
+	if (fd->rdm.nb_eps <= 1)
+		return FAB_CHUNK;
+	unit = (len + fd->rdm.nb_eps - 1) / fd->rdm.nb_eps;
+	unit = (unit + 4095) & ~UINT64_C(4095);
+	if (unit < FAB_STRIPE_MIN)
+		unit = FAB_STRIPE_MIN;
+	return unit > FAB_CHUNK ? FAB_CHUNK : (uint32_t)unit;
 }
 
 static uint8_t *
@@ -281,13 +308,18 @@ fab_post_op(struct fab_dev *fd, struct fab_vchan *vc, const struct fab_desc *d, 
 		}
 		if (d->op == FAB_OP_FILL && (fill = fab_fill_buf(vc, slot, d->src)) == NULL)
 			return false; /* every staging buffer busy: wait */
+		if (vc->cur_off == 0) {
+			vc->unit = fab_stripe_unit(fd, d->len);
+			if (fill != NULL && vc->unit > FAB_FILL_BUF)
+				vc->unit = FAB_FILL_BUF;
+		}
 		while (vc->cur_off < d->len) {
 			uint32_t piece = d->len - vc->cur_off;
 			uint64_t local, remote;
 			int ret;
 
-			if (piece > (fill != NULL ? FAB_FILL_BUF : FAB_CHUNK))
-				piece = fill != NULL ? FAB_FILL_BUF : FAB_CHUNK;
+			if (piece > vc->unit)
+				piece = vc->unit;
 			if (!fab_room(fd, piece))
 				return false;
 			if (fill != NULL)
@@ -314,6 +346,11 @@ fab_post_op(struct fab_dev *fd, struct fab_vchan *vc, const struct fab_desc *d, 
 	uint16_t nb_src = (uint16_t)(d->dst & 0xffff), nb_dst = (uint16_t)(d->dst >> 16);
 
 	if (!vc->sg_active) {
+		uint64_t total = 0;
+
+		for (uint16_t i = 0; i < nb_src; i++)
+			total += src[i].length;
+		vc->unit = fab_stripe_unit(fd, total);
 		vc->sg_pos[0] = vc->sg_pos[1] = 0;
 		vc->sg_off[0] = vc->sg_off[1] = 0;
 		vc->sg_active = true;
@@ -326,8 +363,8 @@ fab_post_op(struct fab_dev *fd, struct fab_vchan *vc, const struct fab_desc *d, 
 
 		if (t->length - vc->sg_off[1] < piece)
 			piece = t->length - vc->sg_off[1];
-		if (piece > FAB_CHUNK)
-			piece = FAB_CHUNK;
+		if (piece > vc->unit)
+			piece = vc->unit;
 		if (piece != 0) {
 			if (!fab_room(fd, piece))
 				return false;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libfabric objects of a device: one RDM endpoint (fab_rdm.h) bound to the
- * device's address, its completion queue and address vector. Peers are inserted
+ * libfabric objects of a device: its RDM endpoints (fab_rdm.h, one per
+ * stripe) bound to the device's address, their completion queue and address
+ * vector. Peers are inserted
  * into the AV when they join and removed when they go.
  */
 #include <arpa/inet.h>
@@ -26,8 +27,8 @@ int
 fab_fabric_open(struct fab_dev *fd, const char *provider)
 {
 	const char *what;
-	int ret = fab_rdm_open(&fd->rdm, provider, fd->bind_ip, 4 * FAB_MAX_POSTS, FI_WAIT_FD,
-			       &what);
+	int ret = fab_rdm_open(&fd->rdm, provider, fd->bind_ip, fd->stripes, 4 * FAB_MAX_POSTS,
+			       FI_WAIT_FD, &what);
 
 	if (ret != 0 && strcmp(what, "fi_getinfo") == 0) {
 		IDD_LOG(ERR, "dev %s: create refused: no libfabric provider \"%s\" with RDM "
@@ -45,10 +46,12 @@ fab_fabric_open(struct fab_dev *fd, const char *provider)
 	ret = fab_rdm_name(&fd->rdm, &fd->ep_ip, &fd->ep_port);
 	if (ret != 0)
 		return fab_fail(fd, "fi_getname", ret);
-	IDD_LOG(DEBUG, "dev %s: fabric endpoint %s %u.%u.%u.%u:%u (%s addresses, %s keys)",
+	IDD_LOG(DEBUG, "dev %s: fabric endpoint %s %u.%u.%u.%u:%u (%s addresses, %s keys), "
+		       "%u stripe(s)",
 		fd->name, fd->rdm.info->fabric_attr->prov_name, fd->ep_ip >> 24,
 		(fd->ep_ip >> 16) & 255, (fd->ep_ip >> 8) & 255, fd->ep_ip & 255, fd->ep_port,
-		fd->virt_addr ? "virtual" : "offset", fd->prov_key ? "provider" : "our");
+		fd->virt_addr ? "virtual" : "offset", fd->prov_key ? "provider" : "our",
+		fd->stripes);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
  *   connect=IP:PORT    where join finds the creator's device
  *   keepalive_ms=N     control keepalive interval, 10..10000 (default 250);
  *                      a peer silent for 4 intervals is dead
+ *   stripes=N          spread each copy over N endpoints, each a TCP
+ *                      connection of its own, 1..16 (default 4)
  *   cpu=N              pin the engine thread (which does the data path's
  *                      socket work) to CPU N (default: not pinned)
  */
@@ -327,11 +329,11 @@ fab_dump(const struct idd_dma_dev *dev, FILE *f)
 {
 	const struct fab_dev *fd = dev->dev_private;
 
-	fprintf(f, "  fabric: provider %s, endpoint %u.%u.%u.%u:%u, listen port %u, "
+	fprintf(f, "  fabric: provider %s, endpoint %u.%u.%u.%u:%u, %u stripe(s), listen port %u, "
 		   "keepalive %u ms\n",
 		fd->rdm.info->fabric_attr->prov_name, fd->ep_ip >> 24, (fd->ep_ip >> 16) & 255,
-		(fd->ep_ip >> 8) & 255, fd->ep_ip & 255, fd->ep_port, fd->listen_port,
-		fd->keepalive_ms);
+		(fd->ep_ip >> 8) & 255, fd->ep_ip & 255, fd->ep_port, fd->stripes,
+		fd->listen_port, fd->keepalive_ms);
 	for (uint16_t v = 0; v < fd->nb_vchans; v++) {
 		struct fab_vchan *vc = &fd->vchans[v];
 
@@ -375,7 +377,7 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	const char *listen = kvargs_get(args, "listen");
 	const char *bind = kvargs_get(args, "bind");
 	const char *connect = kvargs_get(args, "connect");
-	uint64_t ka = FAB_KEEPALIVE_MS_DEFAULT, cpu = UINT64_MAX;
+	uint64_t ka = FAB_KEEPALIVE_MS_DEFAULT, cpu = UINT64_MAX, stripes = FAB_STRIPES_DEFAULT;
 	int ret;
 
 	fd->name = dev->name;
@@ -392,6 +394,10 @@ fab_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	if (ret != 0)
 		return ret;
 	fd->engine_cpu = cpu == UINT64_MAX ? -1 : (int)cpu;
+	ret = kvargs_get_uint(args, "stripes", 1, FAB_RDM_MAX_EPS, &stripes);
+	if (ret != 0)
+		return ret;
+	fd->stripes = (unsigned int)stripes;
 	if (listen != NULL &&
 	    (ret = fab_parse_ip(dev->name, "listen", listen, &fd->listen_ip, &fd->listen_port)) != 0)
 		return ret;

@@ -49,8 +49,8 @@ rdm_hints(const char *provider, uint32_t ip)
 }
 
 int
-fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, size_t cq_size,
-	     enum fi_wait_obj cq_wait, const char **what)
+fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
+	     size_t cq_size, enum fi_wait_obj cq_wait, const char **what)
 {
 	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = cq_wait,
 				     .size = cq_size};
@@ -62,6 +62,11 @@ fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, size_t cq_siz
 	*what = "fi_allocinfo";
 	if (hints == NULL)
 		return -FI_ENOMEM;
+	if (nb_eps == 0 || nb_eps > FAB_RDM_MAX_EPS) {
+		fi_freeinfo(hints);
+		*what = "endpoint count";
+		return -FI_EINVAL;
+	}
 	*what = "fi_getinfo";
 	ret = fi_getinfo(FI_VERSION(1, 17), NULL, NULL, 0, hints, &r->info);
 	fi_freeinfo(hints);
@@ -88,18 +93,25 @@ fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, size_t cq_siz
 	ret = fi_av_open(r->domain, &av_attr, &r->av, NULL);
 	if (ret != 0)
 		return ret;
-	*what = "fi_endpoint";
-	ret = fi_endpoint(r->domain, r->info, &r->ep, NULL);
-	if (ret != 0)
-		return ret;
-	*what = "fi_ep_bind";
-	ret = fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV);
-	if (ret == 0)
-		ret = fi_ep_bind(r->ep, &r->av->fid, 0);
-	if (ret != 0)
-		return ret;
-	*what = "fi_enable";
-	return fi_enable(r->ep);
+	for (unsigned int i = 0; i < nb_eps; i++) {
+		*what = "fi_endpoint";
+		ret = fi_endpoint(r->domain, r->info, &r->eps[i], NULL);
+		if (ret != 0)
+			return ret;
+		r->nb_eps = i + 1;
+		r->ep = r->eps[0];
+		*what = "fi_ep_bind";
+		ret = fi_ep_bind(r->eps[i], &r->cq->fid, FI_TRANSMIT | FI_RECV);
+		if (ret == 0)
+			ret = fi_ep_bind(r->eps[i], &r->av->fid, 0);
+		if (ret != 0)
+			return ret;
+		*what = "fi_enable";
+		ret = fi_enable(r->eps[i]);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
 }
 
 int
@@ -121,8 +133,8 @@ fab_rdm_name(const struct fab_rdm *r, uint32_t *ip, uint16_t *port)
 void
 fab_rdm_close(struct fab_rdm *r)
 {
-	if (r->ep != NULL)
-		fi_close(&r->ep->fid);
+	for (unsigned int i = r->nb_eps; i-- > 0;)
+		fi_close(&r->eps[i]->fid);
 	if (r->av != NULL)
 		fi_close(&r->av->fid);
 	if (r->cq != NULL)

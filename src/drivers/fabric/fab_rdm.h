@@ -16,21 +16,29 @@
 #include <rdma/fabric.h>
 #include <rdma/fi_domain.h>
 
+/* Endpoints one fab_rdm may open: each is a connection of its own to every
+ * peer it writes to, which is what striping spreads a copy over. */
+#define FAB_RDM_MAX_EPS 16
+
 struct fab_rdm {
 	struct fi_info *info;
 	struct fid_fabric *fabric;
 	struct fid_domain *domain;
 	struct fid_av *av;
 	struct fid_cq *cq;
-	struct fid_ep *ep;
+	struct fid_ep *ep; /* eps[0]: the one whose address peers are told */
+	struct fid_ep *eps[FAB_RDM_MAX_EPS];
+	unsigned int nb_eps;
 };
 
 /*
- * Open an endpoint of libfabric provider @provider bound to @ip (IPv4,
- * host order; the port is chosen by the provider), with a context-format
- * completion queue of @cq_size entries waiting on @cq_wait (FI_WAIT_NONE
- * for a queue that is only polled; any other wait object falls back to
- * FI_WAIT_NONE where the provider has none) and a map address vector.
+ * Open @nb_eps (1..FAB_RDM_MAX_EPS) endpoints of libfabric provider
+ * @provider bound to @ip (IPv4, host order; each port is chosen by the
+ * provider), sharing one domain (so one memory key serves them all), one
+ * context-format completion queue of @cq_size entries waiting on @cq_wait
+ * (FI_WAIT_NONE for a queue that is only polled; any other wait object
+ * falls back to FI_WAIT_NONE where the provider has none) and one map
+ * address vector (so one fi_addr_t names a peer on every endpoint).
  *
  * Hints: RMA both ways, virtual addresses or offsets, our keys or the
  * provider's, no FI_MR_LOCAL (local buffers are not registered), and
@@ -40,10 +48,10 @@ struct fab_rdm {
  * that failed ("fi_getinfo" when no provider matches). @r is zeroed first;
  * on failure what was opened stays in it for fab_rdm_close().
  */
-int fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, size_t cq_size,
-		 enum fi_wait_obj cq_wait, const char **what);
+int fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
+		 size_t cq_size, enum fi_wait_obj cq_wait, const char **what);
 
-/* The endpoint's own address, host order. Returns 0 or a negative
+/* The first endpoint's own address, host order. Returns 0 or a negative
  * libfabric error code. */
 int fab_rdm_name(const struct fab_rdm *r, uint32_t *ip, uint16_t *port);
 
