@@ -438,17 +438,6 @@ sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
 	sw_publish(vc, to, state, failed, bytes - (next_publish - SW_PUBLISH_BYTES));
 }
 
-/* Operations of a peer vchan taken at a time: their copies are translated
- * (and their lines fetched) first, then performed, so that the misses of
- * the chunk overlap as enqueue's prefetches make them overlap on the local
- * path, and each address is translated once. */
-#define SW_CHUNK 32
-
-/* What the first pass found for an operation of a chunk: a status (the
- * copy is ready, or an address is not accessible), or SW_PRE_EXEC for an
- * operation that translates as it runs (fill, copy_sg, ops, length 0). */
-#define SW_PRE_EXEC 0xffff
-
 /* A peer side's translation (its table is not NULL). */
 static inline __attribute__((always_inline)) void *
 sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
@@ -461,50 +450,29 @@ sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access
 	return sw_xlate_miss(side, addr, len, access);
 }
 
-/* Translate a chunk's copies into @sp/@dp and start fetching their lines;
- * @pre gets each operation's SW_PRE_* or status. @src_peer and @dst_peer
- * are constants in each caller, so that a local side costs nothing.
- * Returns the chunk's length: at most @n operations, fewer when they add
- * up to SW_RCU_SECTION_BYTES, since no quiescent point can come inside a
- * chunk (its pointers live until it is done): 32 large copies would
- * otherwise keep a departing member's grace period waiting for all of
- * them. Small operations are not counted, at the cost of one compare. */
-static inline __attribute__((always_inline)) unsigned int
-sw_chunk_translate(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int i, unsigned int n,
-		   void **sp, void **dp, uint16_t *pre, bool src_peer, bool dst_peer)
+/* A copy of a peer vchan: translated and performed at once. @src_peer and
+ * @dst_peer are constants in each caller, so that the local side costs
+ * nothing. Other operations go through sw_exec(). */
+static inline __attribute__((always_inline)) uint16_t
+sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d,
+	     unsigned int flags, bool src_peer, bool dst_peer, uint64_t *bytes)
 {
-	uint64_t big = 0;
+	const uint32_t len = d->len;
+	void *sp, *dp;
 
-	for (unsigned int k = 0; k < n; k++) {
-		const struct sw_desc *d = &vc->ring[(i + k) & vc->mask];
-		const uint32_t len = d->len;
-
-		if (sw_unlikely(len > SW_SMALL_COPY)) {
-			big += len;
-			if (big >= SW_RCU_SECTION_BYTES)
-				n = k + 1; /* this one ends the chunk */
-		}
-		if (d->op != SW_OP_COPY || len == 0) {
-			pre[k] = SW_PRE_EXEC;
-			continue;
-		}
-		sp[k] = src_peer ? sw_xlate_peer(&xd->src, d->src, len, MEM_ACCESS_READ)
-				 : (void *)(uintptr_t)d->src;
-		if (src_peer && sw_unlikely(sp[k] == NULL)) {
-			pre[k] = IDD_DMA_STATUS_INVALID_SRC_ADDR;
-			continue;
-		}
-		dp[k] = dst_peer ? sw_xlate_peer(&xd->dst, d->dst, len, MEM_ACCESS_WRITE)
-				 : (void *)(uintptr_t)d->dst;
-		if (dst_peer && sw_unlikely(dp[k] == NULL)) {
-			pre[k] = IDD_DMA_STATUS_INVALID_DST_ADDR;
-			continue;
-		}
-		pre[k] = IDD_DMA_STATUS_SUCCESSFUL;
-		__builtin_prefetch(sp[k], 0);
-		__builtin_prefetch(dp[k], 1);
-	}
-	return n;
+	if (sw_unlikely(d->op != SW_OP_COPY || len == 0))
+		return sw_exec(vc, xd, d, false, bytes);
+	sp = src_peer ? sw_xlate_peer(&xd->src, d->src, len, MEM_ACCESS_READ)
+		      : (void *)(uintptr_t)d->src;
+	if (src_peer && sw_unlikely(sp == NULL))
+		return IDD_DMA_STATUS_INVALID_SRC_ADDR;
+	dp = dst_peer ? sw_xlate_peer(&xd->dst, d->dst, len, MEM_ACCESS_WRITE)
+		      : (void *)(uintptr_t)d->dst;
+	if (dst_peer && sw_unlikely(dp == NULL))
+		return IDD_DMA_STATUS_INVALID_DST_ADDR;
+	sw_copy_bytes(dp, sp, len, sw_stream_above(vc, flags));
+	*bytes += len;
+	return IDD_DMA_STATUS_SUCCESSFUL;
 }
 
 /* A vchan with a peer on at least one side. Peers' windows are only used
@@ -512,7 +480,10 @@ sw_chunk_translate(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int i
  * after every section that may have translated into them has ended
  * (mem/rcu.h). The section covers the burst, so the inline engine pays for
  * it once per submit and the worker once per batch; neither blocks inside
- * it. */
+ * it. A burst of large copies passes a quiescent point every
+ * SW_RCU_SECTION_BYTES, between two operations: no translated pointer
+ * lives from one operation to the next, and the side caches hold values,
+ * not pointers. */
 static inline __attribute__((always_inline)) void
 sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool dst_peer)
 {
@@ -521,47 +492,25 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	struct sw_xdom *xd = vc->xd;
 	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
-	uint64_t bytes = 0, section_start = 0, next_publish = SW_PUBLISH_BYTES;
-	void *sp[SW_CHUNK], *dp[SW_CHUNK];
-	uint16_t pre[SW_CHUNK];
-	unsigned int i = from, left = (uint16_t)(to - from);
+	uint64_t bytes = 0, section_end = SW_RCU_SECTION_BYTES, next_publish = SW_PUBLISH_BYTES;
 
 	mem_rcu_read_lock();
 	sw_sides_enter(xd);
-	while (left != 0) {
-		unsigned int n = sw_chunk_translate(vc, xd, i, left < SW_CHUNK ? left : SW_CHUNK, sp,
-						    dp, pre, src_peer, dst_peer);
+	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
+		const struct sw_desc *d = &ring[i & mask];
+		const unsigned int flags = d->flags;
+		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 
-		for (unsigned int k = 0; k < n; k++, i++) {
-			const struct sw_desc *d = &ring[i & mask];
-			const unsigned int flags = d->flags;
-			uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
-
-			if (sw_fence_admits(&state, flags)) {
-				st = pre[k];
-				if (sw_likely(st == IDD_DMA_STATUS_SUCCESSFUL)) {
-					const uint32_t len = d->len;
-
-					sw_copy_bytes(dp[k], sp[k], len,
-						      sw_stream_above(vc, flags));
-					bytes += len;
-				} else if (st == SW_PRE_EXEC) {
-					st = sw_exec(vc, xd, d, false, &bytes);
-				}
-			}
-			sw_settle(vc, d, i, flags, st, &state, &failed);
-			if (sw_unlikely(bytes >= next_publish))
-				sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
-		}
-		left -= n;
-		/* A quiescent point between two chunks (see
-		 * SW_RCU_SECTION_BYTES): no translated pointer lives across
-		 * it, and the side caches hold values, not pointers. */
-		if (sw_unlikely(bytes - section_start >= SW_RCU_SECTION_BYTES) && left != 0) {
+		if (sw_fence_admits(&state, flags))
+			st = sw_exec_peer(vc, xd, d, flags, src_peer, dst_peer, &bytes);
+		sw_settle(vc, d, i, flags, st, &state, &failed);
+		if (sw_unlikely(bytes >= next_publish))
+			sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
+		if (sw_unlikely(bytes >= section_end)) {
 			mem_rcu_read_unlock();
 			mem_rcu_read_lock();
 			sw_sides_enter(xd);
-			section_start = bytes;
+			section_end = bytes + SW_RCU_SECTION_BYTES;
 		}
 	}
 	mem_rcu_read_unlock();

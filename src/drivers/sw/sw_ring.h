@@ -146,7 +146,8 @@ struct sw_vchan {
 	uint16_t nb_desc;
 	uint16_t mask;
 	bool local; /* both sides are the caller's: the engine translates nothing */
-	bool prefetch; /* enqueue prefetches: inline engine and local */
+	bool prefetch;      /* enqueue prefetches: inline engine and local */
+	bool prefetch_peer; /* enqueue prefetches through the side caches: inline, peer */
 	uint64_t base_submitted;
 	uint64_t base_completed;
 	uint64_t base_errors;

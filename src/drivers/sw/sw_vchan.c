@@ -69,6 +69,7 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	 * own domain. */
 	fresh.local = sw_xdom_local(fresh.xd);
 	fresh.prefetch = fresh.local && !sd->thread_engine;
+	fresh.prefetch_peer = !fresh.local && !sd->thread_engine;
 	/* Lengths are 32-bit: "above UINT32_MAX" is never. */
 	fresh.stream_above = sd->stream_min == 0 ? UINT32_MAX : (uint32_t)(sd->stream_min - 1);
 
