@@ -59,59 +59,24 @@ ref_uint(const char *s, uint64_t *v)
 	return 1;
 }
 
-/* kvargs_get_uint on @key against the reference. */
-static void
-check_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
-{
-	const uint64_t untouched = 0x5a5a5a5a5a5a5a5aull;
-	const char *value = NULL;
-	uint64_t out = untouched, want;
-	int ret;
-
-	for (unsigned int i = 0; i < kv->count; i++)
-		if (strcmp(kv->args[i].key, key) == 0)
-			value = kv->args[i].value;
-	ret = kvargs_get_uint(kv, key, min, max, &out);
-	if (value == NULL) {
-		if (ret != 0 || out != untouched)
-			abort();
-	} else if (ref_uint(value, &want) && want >= min && want <= max) {
-		if (ret != 0 || out != want)
-			abort();
-	} else if (ret != -EINVAL || out != untouched) {
-		abort();
-	}
-}
-
-/* The size reference: a decimal number as ref_uint(), then at most one of
- * kKmMgG, the product <= UINT64_MAX. */
+/* The size reference: a decimal number as ref_uint(), then at most one
+ * unit letter, the product <= UINT64_MAX. */
 static int
 ref_size(const char *s, uint64_t *v)
 {
+	static const char units[] = "kKmMgG";
 	char digits[KVARGS_VALUE_MAX];
 	size_t n = strlen(s);
 	unsigned int shift = 0;
+	const char *unit;
 
 	if (n == 0 || n >= sizeof(digits))
 		return 0;
-	switch (s[n - 1]) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		break;
-	}
-	if (shift != 0)
+	unit = strchr(units, s[n - 1]);
+	if (unit != NULL && *unit != '\0') {
+		shift = 10 * (1 + (unsigned int)(unit - units) / 2);
 		n--;
+	}
 	memcpy(digits, s, n);
 	digits[n] = '\0';
 	if (!ref_uint(digits, v) || *v > (UINT64_MAX >> shift))
@@ -120,9 +85,15 @@ ref_size(const char *s, uint64_t *v)
 	return 1;
 }
 
-/* kvargs_get_size on @key against the reference. */
+typedef int (*number_getter)(struct kvargs *kv, const char *key, uint64_t min, uint64_t max,
+			     uint64_t *out);
+
+/* A number getter on @key against its reference: absent leaves *out alone
+ * and succeeds, a value the reference reads within the bounds is returned,
+ * anything else is refused with *out untouched. */
 static void
-check_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
+check_number(struct kvargs *kv, const char *key, uint64_t min, uint64_t max, number_getter get,
+	     int (*ref)(const char *s, uint64_t *v))
 {
 	const uint64_t untouched = 0x5a5a5a5a5a5a5a5aull;
 	const char *value = NULL;
@@ -132,16 +103,28 @@ check_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
 	for (unsigned int i = 0; i < kv->count; i++)
 		if (strcmp(kv->args[i].key, key) == 0)
 			value = kv->args[i].value;
-	ret = kvargs_get_size(kv, key, min, max, &out);
+	ret = get(kv, key, min, max, &out);
 	if (value == NULL) {
 		if (ret != 0 || out != untouched)
 			abort();
-	} else if (ref_size(value, &want) && want >= min && want <= max) {
+	} else if (ref(value, &want) && want >= min && want <= max) {
 		if (ret != 0 || out != want)
 			abort();
 	} else if (ret != -EINVAL || out != untouched) {
 		abort();
 	}
+}
+
+static void
+check_uint(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
+{
+	check_number(kv, key, min, max, kvargs_get_uint, ref_uint);
+}
+
+static void
+check_size(struct kvargs *kv, const char *key, uint64_t min, uint64_t max)
+{
+	check_number(kv, key, min, max, kvargs_get_size, ref_size);
 }
 
 /* kvargs_get_choice on @key against strcmp over @choices. */
