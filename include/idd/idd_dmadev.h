@@ -758,7 +758,7 @@ extern "C" {
 /** Submit right after enqueuing this operation (as idd_dma_submit()). */
 #define IDD_DMA_OP_FLAG_SUBMIT    IDD_BIT64(1)
 /** Hint: write the destination into the last-level cache. Never an error.
- *  The sw driver writes copies of at least its stream_min bytes (a device
+ *  The sw driver writes copies and fills of at least its stream_min bytes (a device
  *  argument; by default 3/8 of the last-level cache) around the caches, as
  *  a hardware engine writing to memory would; with this flag it writes
  *  them through the cache like smaller ones. The fabric driver ignores it. */

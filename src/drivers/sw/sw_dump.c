@@ -14,10 +14,10 @@ sw_dev_dump(const struct idd_dma_dev *dev, FILE *f)
 		fprintf(f, ", worker not pinned");
 	fprintf(f, "%s\n", sd->thread_engine && sd->worker != NULL ? " (running)" : "");
 	if (sd->stream_min != 0)
-		fprintf(f, "  copies of %llu bytes and more bypass the caches\n",
+		fprintf(f, "  copies and fills of %llu bytes and more bypass the caches\n",
 			(unsigned long long)sd->stream_min);
 	else
-		fprintf(f, "  copies never bypass the caches\n");
+		fprintf(f, "  copies and fills never bypass the caches\n");
 	for (uint16_t v = 0; v < sd->nb_vchans; v++) {
 		const struct sw_vchan *vc = &sd->vchans[v];
 		struct idd_dma_stats_ext st = {0};

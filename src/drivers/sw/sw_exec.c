@@ -305,7 +305,10 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 		dp = sw_dst_ptr(xd, local, d->dst, d->len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		sw_fill_bytes(dp, d->src, d->len);
+		if (sw_unlikely(d->len > sw_stream_above(vc, d->flags)))
+			sw_fill_stream(dp, d->src, d->len);
+		else
+			sw_fill_bytes(dp, d->src, d->len);
 		*bytes += d->len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	/* The out-of-line cases count into a variable of their own, so that

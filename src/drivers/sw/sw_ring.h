@@ -171,8 +171,8 @@ struct sw_vchan {
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
 	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
 	uint8_t fence_state;         /* engine only: enum sw_fence_state */
-	/* Copies longer than this are streamed past the caches unless they
-	 * carry the LLC hint (sw_stream.h); set at vchan setup. */
+	/* Copies and fills longer than this are streamed past the caches
+	 * unless they carry the LLC hint (sw_stream.h); set at vchan setup. */
 	uint32_t stream_above;
 	/* Bytes moved by successful operations; the engine is the only writer
 	 * (relaxed), stats read it from other threads. */

@@ -91,12 +91,74 @@ sw_copy_stream(void *dst, const void *src, size_t n)
 	_mm_sfence();
 }
 
+/* Store the 64-byte @block over and over: the fill's body. */
+__attribute__((target("avx2"))) static size_t
+fill_body_avx2(uint8_t *d, const uint8_t *block, size_t n)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)block);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(block + 32));
+	size_t done = 0;
+
+	for (; n - done >= 64; done += 64) {
+		_mm256_stream_si256((__m256i *)(void *)(d + done), a);
+		_mm256_stream_si256((__m256i *)(void *)(d + done + 32), b);
+	}
+	return done;
+}
+
+static size_t
+fill_body_sse2(uint8_t *d, const uint8_t *block, size_t n)
+{
+	__m128i v[4];
+	size_t done = 0;
+
+	for (int i = 0; i < 4; i++)
+		v[i] = _mm_loadu_si128((const __m128i *)(const void *)(block + 16 * i));
+	for (; n - done >= 64; done += 64)
+		for (int i = 0; i < 4; i++)
+			_mm_stream_si128((__m128i *)(void *)(d + done + 16 * i), v[i]);
+	return done;
+}
+
+void
+sw_fill_stream(void *dst, uint64_t pattern, size_t n)
+{
+	uint8_t *d = dst, bytes[8], block[64];
+	size_t head = stream_head(d, n), body;
+
+	for (int i = 0; i < 8; i++)
+		bytes[i] = (uint8_t)(pattern >> (8 * i));
+	for (size_t i = 0; i < head; i++)
+		d[i] = bytes[i % 8];
+	/* The body starts @head bytes into the pattern; 64 is a multiple of
+	 * 8, so one block serves every line, and the tail too. */
+	for (size_t i = 0; i < sizeof(block); i++)
+		block[i] = bytes[(head + i) % 8];
+	d += head;
+	n -= head;
+	if (__builtin_cpu_supports("avx2"))
+		body = fill_body_avx2(d, block, n);
+	else
+		body = fill_body_sse2(d, block, n);
+	memcpy(d + body, block, n - body);
+	_mm_sfence();
+}
+
 #else
 
 void
 sw_copy_stream(void *dst, const void *src, size_t n)
 {
 	memcpy(dst, src, n);
+}
+
+void
+sw_fill_stream(void *dst, uint64_t pattern, size_t n)
+{
+	uint8_t *d = dst;
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)(pattern >> (8 * (i % 8)));
 }
 
 #endif

@@ -13,8 +13,9 @@
  * the CPU reports, which on virtual machines can be ten times the real
  * cache (so it never does for the sizes an application copies).
  *
- * The sw engine streams copies of at least the device's stream_min bytes
- * (sw_probe.c) unless the operation carries IDD_DMA_OP_FLAG_LLC.
+ * The sw engine streams copies and fills of at least the device's
+ * stream_min bytes (sw_probe.c) unless the operation carries
+ * IDD_DMA_OP_FLAG_LLC.
  */
 
 #include <stddef.h>
@@ -25,6 +26,11 @@
  * so a later release store orders them like ordinary ones. The ranges must
  * not overlap. */
 void sw_copy_stream(void *dst, const void *src, size_t n);
+
+/* Fill @n bytes at @dst with the 8-byte @pattern as the fill operation does
+ * (byte i gets byte i % 8 of its little-endian encoding), with
+ * non-temporal stores where the CPU has them; fenced as sw_copy_stream(). */
+void sw_fill_stream(void *dst, uint64_t pattern, size_t n);
 
 /* Size of the largest cache of CPU 0 (bytes) as the kernel describes it in
  * sysfs, else as the C library reports it; 0 when neither knows. */

@@ -336,14 +336,14 @@ test_copy_sg_fifo(void **state)
 }
 
 static void
-fill_case(size_t len, size_t off, uint64_t pattern)
+fill_case_flags(size_t len, size_t off, uint64_t pattern, uint64_t flags)
 {
 	uint8_t *dst = t_alloc(len + 16);
 	int idx;
 
 	memset(dst, 0x5A, len + 16);
 	idx = idd_dma_fill(dev, 1, pattern, T_IOVA(dst + off), (uint32_t)len,
-			   IDD_DMA_OP_FLAG_SUBMIT);
+			   IDD_DMA_OP_FLAG_SUBMIT | flags);
 	assert_true(idx >= 0);
 	assert_int_equal(one_status(1, (uint16_t)idx), IDD_DMA_STATUS_SUCCESSFUL);
 	for (size_t i = 0; i < off; i++)
@@ -358,6 +358,12 @@ fill_case(size_t len, size_t off, uint64_t pattern)
 	for (size_t i = off + len; i < len + 16; i++)
 		assert_int_equal(dst[i], 0x5A);
 	t_free(dst, len + 16);
+}
+
+static void
+fill_case(size_t len, size_t off, uint64_t pattern)
+{
+	fill_case_flags(len, off, pattern, 0);
 }
 
 static void
@@ -378,11 +384,12 @@ test_fill(void **state)
 	fill_case(16 * MIB, 3, patterns[0]);
 }
 
-/* Every copy above 64 bytes streamed past the caches (stream_min=65: the
- * smallest size that takes the streaming path), or none (stream_min=0),
- * and copies with the LLC hint, which never stream: the same bytes must
- * land, whatever the alignment of either side and the length's remainder
- * modulo the 64- and 128-byte steps of the streaming loops. */
+/* Every copy and fill above 64 bytes streamed past the caches
+ * (stream_min=65: the smallest size that takes the streaming path), or none
+ * (stream_min=0), and operations with the LLC hint, which never stream: the
+ * same bytes must land, whatever the alignment of either side and the
+ * length's remainder modulo the 64- and 128-byte steps of the streaming
+ * loops. */
 static void
 stream_cases(const char *args, uint64_t flags)
 {
@@ -403,6 +410,11 @@ stream_cases(const char *args, uint64_t flags)
 		sg_case(total, 1 + t_rand(&seed) % SW_TEST_MAX_SGES,
 			1 + t_rand(&seed) % SW_TEST_MAX_SGES, 300 + i);
 	}
+	/* Fills: every phase of the pattern against the line boundary. */
+	for (size_t len = 60; len <= 300; len++)
+		fill_case_flags(len, len % 16, UINT64_C(0x0123456789abcdef), flags);
+	for (size_t i = 0; i < sizeof(big_sizes) / sizeof(big_sizes[0]); i++)
+		fill_case_flags(big_sizes[i], i % 16, UINT64_C(0xfedcba9876543210), flags);
 	t_dev_close(dev);
 	dev = saved;
 }

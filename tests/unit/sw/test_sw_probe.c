@@ -201,10 +201,10 @@ test_dump(void **state)
 	static const struct {
 		const char *arg, *says;
 	} streams[] = {
-		{"stream_min=4096", "copies of 4096 bytes and more bypass the caches"},
-		{"stream_min=3m", "copies of 3145728 bytes and more bypass the caches"},
-		{"stream_min=1G", "copies of 1073741824 bytes and more bypass the caches"},
-		{"stream_min=0", "copies never bypass the caches"},
+		{"stream_min=4096", "copies and fills of 4096 bytes and more bypass the caches"},
+		{"stream_min=3m", "copies and fills of 3145728 bytes and more bypass the caches"},
+		{"stream_min=1G", "copies and fills of 1073741824 bytes and more bypass the caches"},
+		{"stream_min=0", "copies and fills never bypass the caches"},
 	};
 	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
 		buf = NULL;
