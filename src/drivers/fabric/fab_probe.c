@@ -13,7 +13,10 @@
  *   keepalive_ms=N     control keepalive interval, 10..10000 (default 250);
  *                      a peer silent for 4 intervals is dead
  *   stripes=N          spread each copy over N endpoints, each a TCP
- *                      connection of its own, 1..16 (default 4)
+ *                      connection of its own, 1..16 (default 1: on a veth
+ *                      link with CPU to spare for neither host, more
+ *                      connections only cost more; for links where one
+ *                      TCP stream is window-bound)
  *   cpu=N              pin the engine thread (which does the data path's
  *                      socket work) to CPU N (default: not pinned)
  */

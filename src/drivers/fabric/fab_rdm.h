@@ -3,11 +3,11 @@
 #define IDD_SRC_DRIVERS_FABRIC_RDM_H
 
 /*
- * One libfabric RDM endpoint with RMA, opened the way the fabric driver
- * needs it: its fabric, domain, completion queue and address vector, bound
- * to an IPv4 address. The driver opens one per device; idd-perf opens the
- * same kind for its bare-libfabric reference, so that the two compare like
- * with like.
+ * libfabric RDM endpoints with RMA, opened the way the fabric driver needs
+ * them: their fabric, domain, completion queue and address vector, bound
+ * to an IPv4 address. The driver opens one set per device (one endpoint
+ * per stripe); idd-perf opens the same kind, with one endpoint, for its
+ * bare-libfabric reference, so that the two compare like with like.
  */
 
 #include <stddef.h>
