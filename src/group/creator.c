@@ -557,13 +557,15 @@ peer_msg(struct conn *c, const struct wire_msg *m, int fd)
 				if (fd < 0 || win_add(g, me, &m->u.window, fd) != 0) {
 					/* A member whose window we cannot keep
 					 * cannot be relayed: it is dropped. */
-					IDD_LOG(ERR, "group %d: window from pid %d refused%s; "
-						     "member dropped", g->group_id,
-						(int)c->peer_pid,
+					/* win_add() logged why it refused; this
+					 * line says what follows from it. */
+					IDD_LOG(ERR, "group %d: a window of pid %d %s; member dropped",
+						g->group_id, (int)c->peer_pid,
 						fd == CONN_FD_LOST
-							? ": its fd could not be received (this "
-							  "process is out of file descriptors)"
-						: fd < 0 ? ": no fd came with it" : "");
+							? "came without its fd (this process "
+							  "is out of file descriptors)"
+						: fd < 0 ? "came without an fd"
+							 : "could not be mapped");
 					conn_close(c);
 					return;
 				}

@@ -376,9 +376,9 @@ link_msg(struct conn *c, const struct wire_msg *m, int fd)
 			}
 			if (fd < 0 || !known_other(g, m->u.window.owner_slot))
 				break;
-			if (win_add(g, g->m[m->u.window.owner_slot], &m->u.window, fd) != 0)
-				IDD_LOG(ERR, "group %d: window of slot %u not imported", g->group_id,
-					m->u.window.owner_slot);
+			/* A refusal is logged by win_add(); the member's
+			 * other windows stay usable. */
+			(void)win_add(g, g->m[m->u.window.owner_slot], &m->u.window, fd);
 			return;
 		case WIRE_WINDOW_REMOVE:
 			if (!known_other(g, m->u.window_remove.owner_slot))

@@ -85,29 +85,24 @@ win_add(struct group *g, struct member *m, const struct wire_window *w, int fd)
 		}
 	}
 	x = calloc(1, sizeof(*x));
-	if (x == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
 	if (m->space == NULL && !m->is_self)
 		m->space = win_space_new(g, m);
-	if (m->space == NULL) {
+	if (x == NULL || m->space == NULL) {
+		IDD_LOG(ERR, "group %d: window 0x%llx+%llu of slot %u not mapped: out of memory",
+			g->group_id, (unsigned long long)w->base, (unsigned long long)w->len,
+			m->slot);
 		close(fd);
 		free(x);
 		return -ENOMEM;
 	}
-	{
-		/* Checks the seals and the size before mapping: a peer cannot
-		 * make us map a file it could shrink under us. */
-		ret = mem_wt_import(m->space, fd, w->offset, w->base, w->len, w->perms, NULL);
-		if (ret != 0) {
-			IDD_LOG(ERR, "group %d: window 0x%llx+%llu of slot %u refused: %s",
-				g->group_id, (unsigned long long)w->base,
-				(unsigned long long)w->len, m->slot, strerror(-ret));
-			close(fd);
-			free(x);
-			return ret;
-		}
+	/* Checks the seals and the size before mapping: a peer cannot make us
+	 * map a file it could shrink under us. Every refusal is logged there,
+	 * with the table's name (group, device, slot) and the reason. */
+	ret = mem_wt_import(m->space, fd, w->offset, w->base, w->len, w->perms, NULL);
+	if (ret != 0) {
+		close(fd);
+		free(x);
+		return ret;
 	}
 	x->base = w->base;
 	x->len = w->len;

@@ -582,7 +582,7 @@ bad_windows(void **state)
 	} cases[] = {
 		{"unsealed", "lacks F_SEAL_SHRINK F_SEAL_GROW F_SEAL_SEAL", "window", false},
 		{"small", "holds 4096 bytes, the window needs 8192", "window", false},
-		{"nofd", "no fd came with it", "window", false},
+		{"nofd", "came without an fd", "window", false},
 		{"pipe", "cannot carry seals", "window", false},
 		{"foreign", "unexpected window-add message", "dropped", false},
 		{"unsealed", "lacks F_SEAL_SHRINK F_SEAL_GROW F_SEAL_SEAL", "window", true},

@@ -141,7 +141,7 @@ creator_child(int in, int out, void *arg)
 	lim_nofile_set(lim_fd_lowest_free() + 24);
 	if (!put(out, (uint64_t)gid) || !get(in, &v))
 		return 11;
-	if (lim_log_count("its fd could not be received (this process is out of file "
+	if (lim_log_count("came without its fd (this process is out of file "
 			  "descriptors); member dropped") != 1)
 		return 12;
 	if (group_destroy(0, gid) != 0)
