@@ -305,6 +305,11 @@ move(int16_t dev_id, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint64_t to
 			}
 		}
 		done += n;
+		/* Nothing enqueued, nothing finished: the driver's engine
+		 * threads move the data, so give them the CPU rather than
+		 * spin (here both "hosts" share one machine's cores). */
+		if (n == 0 && burst == 0)
+			sched_yield();
 		if (n > 0) {
 			deadline = now() + WAIT_MS / 1000.0;
 		} else if (now() > deadline) {

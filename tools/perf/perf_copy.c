@@ -490,10 +490,11 @@ perf_copy_measure(const struct perf_case *c, struct perf_env *env, const struct 
 		PROGRESS("throughput");
 		/* A short warm-up first: caches, the worker's first wake-up. */
 		ret = perf_measure_dma(lanes, nl, size, c->burst, c->kick,
-				       c->duration / 5 < 0.1 ? c->duration / 5 : 0.1, &rate);
+				       c->duration / 5 < 0.1 ? c->duration / 5 : 0.1,
+				       PERF_IDLE_SPIN, &rate);
 		if (ret == 0)
 			ret = perf_measure_dma(lanes, nl, size, c->burst, c->kick, c->duration,
-					       &rate);
+					       PERF_IDLE_SPIN, &rate);
 		if (ret != 0)
 			return perf_case_fail(c, "throughput", ret);
 		PROGRESS("latency");

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,7 +175,8 @@ enqueue_burst(const struct perf_lane *ln, struct lane_state *s, uint32_t size, u
 
 int
 perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t size,
-		 unsigned int burst, unsigned int kick, double secs, struct perf_rate *out)
+		 unsigned int burst, unsigned int kick, double secs, enum perf_idle idle,
+		 struct perf_rate *out)
 {
 	struct lane_state st[PERF_MAX_PEERS];
 	uint64_t in_flight_max, total = 0, seen = 0, counted;
@@ -218,9 +220,14 @@ perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t 
 		if (ret != 0)
 			return ret;
 		/* Nothing to do but wait for the engine: wait politely, so
-		 * that the lines it writes are not pulled away each time. */
-		if (!enqueued && total == before)
-			perf_cpu_relax();
+		 * that the lines it writes are not pulled away each time,
+		 * or give the CPU to the threads that move the data. */
+		if (!enqueued && total == before) {
+			if (idle == PERF_IDLE_YIELD)
+				sched_yield();
+			else
+				perf_cpu_relax();
+		}
 		if ((++iter & 7) != 0)
 			continue;
 		t1 = perf_now();

@@ -66,12 +66,27 @@ perf_cpu_relax(void)
 #endif
 }
 
+/* What the measuring thread does when a round found nothing to enqueue and
+ * nothing completed. */
+enum perf_idle {
+	/* Spin with a pause: the sw engines run on our core (inline) or on
+	 * a core of their own (the pinned worker). */
+	PERF_IDLE_SPIN,
+	/* Give the CPU up (sched_yield()), as an application with other
+	 * work would: the fabric driver's engine threads, ours and the
+	 * target host's, move the data, and in namespaces on one machine
+	 * they share its cores with us, which hosts of a real network do
+	 * not. A spinning thread there halves what the engines get. */
+	PERF_IDLE_YIELD,
+};
+
 /* Keep every lane's ring busy with bursts of @burst copies of @size (one
  * submit every @kick enqueues and at the end of each burst) for @secs
- * seconds; count what completed. 0, -EIO if a copy failed, -EINTR if
- * stopped by a signal, -ETIMEDOUT if the engine stalled. */
+ * seconds, waiting as @idle says; count what completed. 0, -EIO if a copy
+ * failed, -EINTR if stopped by a signal, -ETIMEDOUT if the engine stalled. */
 int perf_measure_dma(const struct perf_lane *lanes, unsigned int nb_lanes, uint32_t size,
-		     unsigned int burst, unsigned int kick, double secs, struct perf_rate *out);
+		     unsigned int burst, unsigned int kick, double secs, enum perf_idle idle,
+		     struct perf_rate *out);
 
 /* Enqueue-to-completion time of single copies of @size on @lane (each
  * submitted alone, waited for before the next) for about @secs seconds:
