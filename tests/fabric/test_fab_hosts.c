@@ -31,102 +31,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fab_netns.h"
 #include "fab_test.h"
 
 #define MiB (1u << 20)
 #define PORT "7471"
 
 static struct ft_board *b;
-static pid_t conductor;
-static char ns_name[4][32];   /* a, b, c, switch */
-static char sw_if[3][16];     /* switch side of each host's veth */
-static bool ns_made[4];
-static pid_t kids[8];
-static unsigned int nb_kids;
+static char ns_name[4][32]; /* a, b, c, switch */
+static char sw_if[3][16];   /* switch side of each host's veth */
 
 static const char *const host_ip[3] = {"10.211.0.1", "10.211.0.2", "10.211.0.3"};
-
-static int
-run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	if (getpid() != conductor)
-		return;
-	for (unsigned int i = 0; i < nb_kids; i++)
-		if (kids[i] > 0)
-			kill(kids[i], SIGKILL);
-	while (wait(NULL) > 0)
-		;
-	for (int i = 0; i < 4; i++) {
-		if (!ns_made[i])
-			continue;
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns_name[i]);
-		run(cmd);
-		ns_made[i] = false;
-	}
-}
-
-static void
-on_signal(int sig)
-{
-	teardown();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-must(const char *fmt, ...)
-{
-	char cmd[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (run(cmd) != 0) {
-		fprintf(stderr, "setup failed: %s\n", cmd);
-		exit(1);
-	}
-}
 
 static void
 make_hosts(void)
 {
-	char cmd[256];
 	unsigned int id = (unsigned int)getpid();
 
 	snprintf(ns_name[3], sizeof(ns_name[3]), "idd-fab-%u-sw", id);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", ns_name[3]);
-	if (run(cmd) != 0) {
-		printf("SKIP: cannot create network namespaces (needs root or CAP_NET_ADMIN and "
-		       "ip(8) from iproute2)\n");
-		exit(77);
-	}
-	ns_made[3] = true;
-	must("ip -n %s link add br0 type bridge && ip -n %s link set br0 up && "
+	ft_netns_add(ns_name[3]);
+	ft_must("ip -n %s link add br0 type bridge && ip -n %s link set br0 up && "
 	     "ip -n %s link set lo up", ns_name[3], ns_name[3], ns_name[3]);
 	for (int i = 0; i < 3; i++) {
 		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fab-%u-%c", id, 'a' + i);
 		snprintf(sw_if[i], sizeof(sw_if[i]), "s%c%u", 'a' + i, id % 100000000u);
-		must("ip netns add %s", ns_name[i]);
-		ns_made[i] = true;
-		must("ip -n %s link add eth0 type veth peer name %s netns %s", ns_name[i], sw_if[i],
+		ft_netns_add(ns_name[i]);
+		ft_must("ip -n %s link add eth0 type veth peer name %s netns %s", ns_name[i], sw_if[i],
 		     ns_name[3]);
-		must("ip -n %s link set %s master br0 && ip -n %s link set %s up", ns_name[3],
+		ft_must("ip -n %s link set %s master br0 && ip -n %s link set %s up", ns_name[3],
 		     sw_if[i], ns_name[3], sw_if[i]);
-		must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
+		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
 		     "ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
 	}
 }
@@ -357,7 +291,7 @@ spawn(void (*fn)(void))
 {
 	pid_t p = ft_spawn(fn, 150);
 
-	kids[nb_kids++] = p;
+	ft_kid_add(p);
 	return p;
 }
 
@@ -367,9 +301,7 @@ exited_ok(pid_t p)
 	int st;
 
 	CHECK(waitpid(p, &st, 0) == p);
-	for (unsigned int i = 0; i < nb_kids; i++)
-		if (kids[i] == p)
-			kids[i] = 0;
+	ft_kid_gone(p);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
@@ -377,11 +309,7 @@ int
 main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	conductor = getpid();
-	atexit(teardown);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGALRM, on_signal);
+	ft_netns_begin();
 	alarm(170);
 	make_hosts();
 	b = ft_board_new();
@@ -405,7 +333,7 @@ main(void)
 	       "read): bytes checked by their owner\n");
 	atomic_store(&b->step, S_CHECKED);
 	CHECK(ft_wait_u64(&b->h[2].progress, 20, 60000));
-	must("ip -n %s link set %s down", ns_name[3], sw_if[2]);
+	ft_must("ip -n %s link set %s down", ns_name[3], sw_if[2]);
 	CHECK(exited_ok(c));
 	CHECK(ft_wait_int(&b->h[1].phase, S_CUT, 30000));
 	printf("ok 3 - link of c cut mid-transfer: MEMBER_LEFT at a and b, GROUP_DESTROYED "
@@ -418,7 +346,7 @@ main(void)
 	CHECK(exited_ok(a));
 	printf("ok 4 - b killed mid-transfer: MEMBER_LEFT and error statuses at a; group "
 	       "destroyed\n");
-	teardown();
+	ft_netns_end();
 	printf("4 passed, 0 failed\n");
 	return 0;
 }

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fab_netns.h"
 #include "fab_test.h"
 
 #define MiB (1u << 20)
@@ -55,91 +56,24 @@ static const uint32_t sg_dst_len[2] = {150000, 27782};
 #define SG_LEN 177782u
 
 static struct ft_board *b;
-static pid_t conductor;
 static char ns_name[2][32];
-static bool ns_made[2];
-static pid_t kids[4];
-static unsigned int nb_kids;
 static const char *const host_ip[2] = {"10.214.0.1", "10.214.0.2"};
 
 /* Steps of the conductor and phases of the hosts. */
 enum { S_JOINED = 1, S_WRITTEN, S_CHECKED, S_STREAM, S_DONE };
 
-static int
-run(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void
-teardown(void)
-{
-	char cmd[128];
-
-	if (getpid() != conductor)
-		return;
-	for (unsigned int i = 0; i < nb_kids; i++)
-		if (kids[i] > 0)
-			kill(kids[i], SIGKILL);
-	while (wait(NULL) > 0)
-		;
-	for (int i = 0; i < 2; i++) {
-		if (!ns_made[i])
-			continue;
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns_name[i]);
-		run(cmd);
-		ns_made[i] = false;
-	}
-}
-
-static void
-on_signal(int sig)
-{
-	teardown();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-must(const char *fmt, ...)
-{
-	char cmd[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (run(cmd) != 0) {
-		fprintf(stderr, "setup failed: %s\n", cmd);
-		exit(1);
-	}
-}
-
 static void
 make_hosts(void)
 {
-	char cmd[128];
 	unsigned int id = (unsigned int)getpid();
 
 	for (int i = 0; i < 2; i++)
 		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fst-%u-%c", id, 'a' + i);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>/dev/null", ns_name[0]);
-	if (run(cmd) != 0) {
-		printf("SKIP: cannot create network namespaces (needs root or CAP_NET_ADMIN and "
-		       "ip(8) from iproute2)\n");
-		exit(77);
-	}
-	ns_made[0] = true;
-	must("ip netns add %s", ns_name[1]);
-	ns_made[1] = true;
-	must("ip -n %s link add eth0 type veth peer name eth0 netns %s", ns_name[0], ns_name[1]);
+	ft_netns_add(ns_name[0]);
+	ft_netns_add(ns_name[1]);
+	ft_must("ip -n %s link add eth0 type veth peer name eth0 netns %s", ns_name[0], ns_name[1]);
 	for (int i = 0; i < 2; i++)
-		must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
+		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
 		     "ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
 }
 
@@ -409,7 +343,7 @@ spawn(void (*fn)(void))
 {
 	pid_t p = ft_spawn(fn, 150);
 
-	kids[nb_kids++] = p;
+	ft_kid_add(p);
 	return p;
 }
 
@@ -419,11 +353,7 @@ main(void)
 	int st;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	conductor = getpid();
-	atexit(teardown);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGALRM, on_signal);
+	ft_netns_begin();
 	alarm(170);
 	pid_t args = ft_spawn(role_args, 60);
 
@@ -451,16 +381,16 @@ main(void)
 	printf("ok 2 - %d connections from b to a (" STRIPES " data endpoints + control)\n", n);
 	atomic_store(&b->step, S_STREAM);
 	CHECK(ft_wait_u64(&b->h[1].progress, 10, 60000));
-	must("ip -n %s link set eth0 down", ns_name[0]);
+	ft_must("ip -n %s link set eth0 down", ns_name[0]);
 	CHECK(waitpid(pb, &st, 0) == pb);
-	kids[1] = 0;
+	ft_kid_gone(pb);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	printf("ok 3 - link cut mid-stream: every striped copy completed exactly once, the late "
 	       "ones with an error status; GROUP_DESTROYED at b\n");
 	kill(a, SIGKILL);
 	CHECK(waitpid(a, &st, 0) == a);
-	kids[0] = 0;
-	teardown();
+	ft_kid_gone(a);
+	ft_netns_end();
 	printf("4 passed, 0 failed\n");
 	return 0;
 }
