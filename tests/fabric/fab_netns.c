@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Namespaces and host processes of a multi-host test (fab_netns.h). */
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +100,21 @@ ft_netns_add(const char *name)
 		exit(1);
 	}
 	snprintf(ns[nb_ns++], sizeof(ns[0]), "%s", name);
+}
+
+void
+ft_netns_enter(const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+		fprintf(stderr, "host %d: cannot enter namespace %s\n", (int)getpid(), name);
+		exit(1);
+	}
+	close(fd);
 }
 
 void

@@ -33,6 +33,10 @@ void ft_must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * that says why). Later failures end it (exit 1). */
 void ft_netns_add(const char *name);
 
+/* Move this process into namespace @name (setns); ends it (exit 1) if
+ * that fails. For the host processes. */
+void ft_netns_enter(const char *name);
+
 /* List child @pid for ft_netns_end() / take it off (it was reaped). */
 void ft_kid_add(pid_t pid);
 void ft_kid_gone(pid_t pid);

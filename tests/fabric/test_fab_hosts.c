@@ -51,31 +51,24 @@ make_hosts(void)
 	snprintf(ns_name[3], sizeof(ns_name[3]), "idd-fab-%u-sw", id);
 	ft_netns_add(ns_name[3]);
 	ft_must("ip -n %s link add br0 type bridge && ip -n %s link set br0 up && "
-	     "ip -n %s link set lo up", ns_name[3], ns_name[3], ns_name[3]);
+		"ip -n %s link set lo up", ns_name[3], ns_name[3], ns_name[3]);
 	for (int i = 0; i < 3; i++) {
 		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fab-%u-%c", id, 'a' + i);
 		snprintf(sw_if[i], sizeof(sw_if[i]), "s%c%u", 'a' + i, id % 100000000u);
 		ft_netns_add(ns_name[i]);
 		ft_must("ip -n %s link add eth0 type veth peer name %s netns %s", ns_name[i], sw_if[i],
-		     ns_name[3]);
+			ns_name[3]);
 		ft_must("ip -n %s link set %s master br0 && ip -n %s link set %s up", ns_name[3],
-		     sw_if[i], ns_name[3], sw_if[i]);
+			sw_if[i], ns_name[3], sw_if[i]);
 		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-		     "ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
+			"ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
 	}
 }
 
 static void
 enter_host(int i)
 {
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns_name[i]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0);
-	CHECK(setns(fd, CLONE_NEWNET) == 0);
-	close(fd);
+	ft_netns_enter(ns_name[i]);
 }
 
 static int16_t

@@ -74,20 +74,13 @@ make_hosts(void)
 	ft_must("ip -n %s link add eth0 type veth peer name eth0 netns %s", ns_name[0], ns_name[1]);
 	for (int i = 0; i < 2; i++)
 		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-		     "ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
+			"ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
 }
 
 static void
 enter_host(int i)
 {
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns_name[i]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0);
-	CHECK(setns(fd, CLONE_NEWNET) == 0);
-	close(fd);
+	ft_netns_enter(ns_name[i]);
 }
 
 static int16_t
