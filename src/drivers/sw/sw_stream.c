@@ -10,12 +10,9 @@
 
 #include "drivers/sw/sw_stream.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-
 /* Bytes up to the destination's next cache line are copied as usual, so
- * that every streaming store below is aligned and fills whole lines (a
- * partial line would cost a read of it after all). */
+ * that every streaming store is aligned and fills whole lines (a partial
+ * line would cost a read of it after all). */
 #define STREAM_LINE 64
 
 static size_t
@@ -26,10 +23,19 @@ stream_head(void *dst, size_t n)
 	return head < n ? head : n;
 }
 
+/*
+ * The bodies: as many whole steps of @n bytes from a line-aligned @d as the
+ * CPU's streaming stores allow, returning how many bytes they did; the
+ * callers do the rest with ordinary stores. stream_fence() orders the
+ * streaming stores before the stores that follow it.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
 /* 128 bytes per iteration: four 32-byte loads in flight before the first
  * store, so the loop waits on memory once per two lines, not per load. */
 __attribute__((target("avx2"))) static size_t
-stream_body_avx2(uint8_t *d, const uint8_t *s, size_t n)
+copy_body_avx2(uint8_t *d, const uint8_t *s, size_t n)
 {
 	size_t done = 0;
 
@@ -49,7 +55,7 @@ stream_body_avx2(uint8_t *d, const uint8_t *s, size_t n)
 
 /* The same with SSE2, which every x86-64 CPU has. */
 static size_t
-stream_body_sse2(uint8_t *d, const uint8_t *s, size_t n)
+copy_body_sse2(uint8_t *d, const uint8_t *s, size_t n)
 {
 	size_t done = 0;
 
@@ -67,31 +73,7 @@ stream_body_sse2(uint8_t *d, const uint8_t *s, size_t n)
 	return done;
 }
 
-void
-sw_copy_stream(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-	size_t head = stream_head(d, n), body;
-
-	memcpy(d, s, head);
-	d += head;
-	s += head;
-	n -= head;
-	/* Checked per call: a large copy takes milliseconds, the check a few
-	 * nanoseconds, and no start-up hook is needed. */
-	if (__builtin_cpu_supports("avx2"))
-		body = stream_body_avx2(d, s, n);
-	else
-		body = stream_body_sse2(d, s, n);
-	memcpy(d + body, s + body, n - body);
-	/* Streaming stores are weakly ordered: without the fence, the
-	 * completion published after this copy could be seen before its
-	 * data. */
-	_mm_sfence();
-}
-
-/* Store the 64-byte @block over and over: the fill's body. */
+/* Store the 64-byte @block over and over. */
 __attribute__((target("avx2"))) static size_t
 fill_body_avx2(uint8_t *d, const uint8_t *block, size_t n)
 {
@@ -120,48 +102,94 @@ fill_body_sse2(uint8_t *d, const uint8_t *block, size_t n)
 	return done;
 }
 
+/* Checked per call: a large operation takes milliseconds, the check a few
+ * nanoseconds, and no start-up hook is needed. */
+static size_t
+copy_body(uint8_t *d, const uint8_t *s, size_t n)
+{
+	return __builtin_cpu_supports("avx2") ? copy_body_avx2(d, s, n) : copy_body_sse2(d, s, n);
+}
+
+static size_t
+fill_body(uint8_t *d, const uint8_t *block, size_t n)
+{
+	return __builtin_cpu_supports("avx2") ? fill_body_avx2(d, block, n)
+					      : fill_body_sse2(d, block, n);
+}
+
+/* Streaming stores are weakly ordered: without the fence, the completion
+ * published after an operation could be seen before its data. */
+static void
+stream_fence(void)
+{
+	_mm_sfence();
+}
+
+#else
+
+/* No streaming stores here: ordinary ones do it all. */
+static size_t
+copy_body(uint8_t *d, const uint8_t *s, size_t n)
+{
+	(void)d;
+	(void)s;
+	(void)n;
+	return 0;
+}
+
+static size_t
+fill_body(uint8_t *d, const uint8_t *block, size_t n)
+{
+	size_t done = 0;
+
+	for (; n - done >= STREAM_LINE; done += STREAM_LINE)
+		memcpy(d + done, block, STREAM_LINE);
+	return done;
+}
+
+static void
+stream_fence(void)
+{
+}
+
+#endif
+
+void
+sw_copy_stream(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	size_t head = stream_head(d, n), body;
+
+	memcpy(d, s, head);
+	d += head;
+	s += head;
+	n -= head;
+	body = copy_body(d, s, n);
+	memcpy(d + body, s + body, n - body);
+	stream_fence();
+}
+
 void
 sw_fill_stream(void *dst, uint64_t pattern, size_t n)
 {
-	uint8_t *d = dst, bytes[8], block[64];
+	uint8_t *d = dst, bytes[8], block[STREAM_LINE];
 	size_t head = stream_head(d, n), body;
 
 	for (int i = 0; i < 8; i++)
 		bytes[i] = (uint8_t)(pattern >> (8 * i));
 	for (size_t i = 0; i < head; i++)
 		d[i] = bytes[i % 8];
-	/* The body starts @head bytes into the pattern; 64 is a multiple of
-	 * 8, so one block serves every line, and the tail too. */
+	/* The body starts @head bytes into the pattern; a line is a multiple
+	 * of 8 bytes, so one block serves every line, and the tail too. */
 	for (size_t i = 0; i < sizeof(block); i++)
 		block[i] = bytes[(head + i) % 8];
 	d += head;
 	n -= head;
-	if (__builtin_cpu_supports("avx2"))
-		body = fill_body_avx2(d, block, n);
-	else
-		body = fill_body_sse2(d, block, n);
+	body = fill_body(d, block, n);
 	memcpy(d + body, block, n - body);
-	_mm_sfence();
+	stream_fence();
 }
-
-#else
-
-void
-sw_copy_stream(void *dst, const void *src, size_t n)
-{
-	memcpy(dst, src, n);
-}
-
-void
-sw_fill_stream(void *dst, uint64_t pattern, size_t n)
-{
-	uint8_t *d = dst;
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = (uint8_t)(pattern >> (8 * (i % 8)));
-}
-
-#endif
 
 /* "32768K" or "1M" as sysfs writes cache sizes. */
 static uint64_t
