@@ -80,12 +80,17 @@ sw_stream_above(const struct sw_vchan *vc, unsigned int flags)
 	return (flags & SW_F_LLC) ? UINT64_MAX : vc->stream_above;
 }
 
+/* @stream_above: as for sw_copy_bytes(). */
 static void
-sw_fill_bytes(uint8_t *d, uint64_t pattern, size_t n)
+sw_fill_bytes(uint8_t *d, uint64_t pattern, size_t n, uint64_t stream_above)
 {
 	uint64_t le = htole64(pattern);
 	uint8_t block[64];
 
+	if (sw_unlikely(n > stream_above)) {
+		sw_fill_stream(d, pattern, n);
+		return;
+	}
 	/* A pattern of one repeated byte is a memset, which the C library
 	 * does faster than any loop here. */
 	if (pattern == (pattern & 0xff) * UINT64_C(0x0101010101010101)) {
@@ -305,10 +310,7 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 		dp = sw_dst_ptr(xd, local, d->dst, d->len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		if (sw_unlikely(d->len > sw_stream_above(vc, d->flags)))
-			sw_fill_stream(dp, d->src, d->len);
-		else
-			sw_fill_bytes(dp, d->src, d->len);
+		sw_fill_bytes(dp, d->src, d->len, sw_stream_above(vc, d->flags));
 		*bytes += d->len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	/* The out-of-line cases count into a variable of their own, so that
