@@ -71,13 +71,11 @@ static int
 fabric_set_key(struct perf_case *c, const char *key, const char *val, char *why, size_t len)
 {
 	struct fabric_priv *fp = (struct fabric_priv *)c->priv.bytes;
-	char *end;
 	unsigned long v;
 
 	if (strcmp(key, "stripes") != 0)
 		return -ENOENT;
-	v = strtoul(val, &end, 10);
-	if (*val == '\0' || *end != '\0' || v < 1 || v > FAB_RDM_MAX_EPS) {
+	if (perf_parse_uint(val, 1, FAB_RDM_MAX_EPS, &v) != 0) {
 		snprintf(why, len, "stripes = %s: not a number in 1..%u", val, FAB_RDM_MAX_EPS);
 		return -EINVAL;
 	}
