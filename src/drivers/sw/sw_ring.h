@@ -62,11 +62,12 @@ enum sw_opcode {
 	SW_OP_OPS, /* an application's struct idd_dma_op (enq/deq mode) */
 };
 
-/* sw_desc::flags */
+/* sw_desc::flags. The fence and the LLC hint keep the bits they have in
+ * IDD_DMA_OP_FLAG_*, so that enqueue carries them over with one mask. */
 #define SW_F_FENCE 0x01     /* IDD_DMA_OP_FLAG_FENCE */
 #define SW_F_BURST_END 0x02 /* last operation handed over by one submit */
-#define SW_F_BAD_LEN 0x04   /* copy_sg lists with no bytes or unequal totals */
-#define SW_F_LLC 0x08       /* IDD_DMA_OP_FLAG_LLC: never stream (sw_stream.h) */
+#define SW_F_LLC 0x04       /* IDD_DMA_OP_FLAG_LLC: never stream (sw_stream.h) */
+#define SW_F_BAD_LEN 0x08   /* copy_sg lists with no bytes or unequal totals */
 
 /* One operation; two per cache line. */
 struct sw_desc {
@@ -87,10 +88,8 @@ struct sw_desc {
 };
 _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
 
-/* The SW_F_* bits carried over from the IDD_DMA_OP_FLAG_* word @flags: the
- * fence (bit 0 in both encodings) and the LLC hint (bit 2 there, 3 here). */
-#define SW_DESC_FLAGS(flags) \
-	(((flags) & IDD_DMA_OP_FLAG_FENCE) | ((flags) & IDD_DMA_OP_FLAG_LLC) << 1)
+/* The SW_F_* bits carried over from the IDD_DMA_OP_FLAG_* word @flags. */
+#define SW_DESC_FLAGS(flags) ((flags) & (IDD_DMA_OP_FLAG_FENCE | IDD_DMA_OP_FLAG_LLC))
 
 /* sw_desc::op_flags for @op with the SW_DESC_FLAGS() of @flags. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -98,8 +97,8 @@ _Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
 #else
 #define SW_OP_FLAGS(op, flags) ((uint16_t)((op) << 8 | SW_DESC_FLAGS(flags)))
 #endif
-_Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE, "fence bit shared by both encodings");
-_Static_assert(SW_F_LLC == IDD_DMA_OP_FLAG_LLC << 1, "LLC bit one place up");
+_Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE && SW_F_LLC == IDD_DMA_OP_FLAG_LLC,
+	       "the fence and LLC bits are shared by both encodings");
 
 /*
  * The address space one side of an inter-domain vchan lives in, fixed at
@@ -146,8 +145,8 @@ struct sw_vchan {
 	uint16_t nb_desc;
 	uint16_t mask;
 	bool local; /* both sides are the caller's: the engine translates nothing */
-	bool prefetch;      /* enqueue prefetches: inline engine and local */
-	bool prefetch_peer; /* enqueue prefetches through the side caches: inline, peer */
+	bool prefetch;      /* enqueue prefetches (inline engine), local vchan */
+	bool prefetch_peer; /* the same for a peer vchan, through pf_src and pf_dst */
 	uint64_t base_submitted;
 	uint64_t base_completed;
 	uint64_t base_errors;
@@ -163,6 +162,12 @@ struct sw_vchan {
 	_Atomic uint64_t n_completed;
 	_Atomic uint64_t n_errors;
 	uint64_t base_bytes; /* stats_reset's baseline of n_bytes (control path) */
+	/* With prefetch_peer: where enqueue guesses that a side's address is in
+	 * this process. A peer side's last-hit cache (struct sw_side), which
+	 * the inline engine keeps on this same thread; for the caller's own
+	 * side a cache that maps every address to itself. Set at setup. */
+	const struct mem_wt_cache *pf_src;
+	const struct mem_wt_cache *pf_dst;
 
 	/* Producer to engine. */
 	_Alignas(SW_CACHE_LINE) _Atomic uint16_t submitted;

@@ -29,6 +29,16 @@ sw_zalloc_aligned(size_t size)
 	return p;
 }
 
+/* The prefetch guess for a side in the caller's own address space: every
+ * address is where it is. */
+static const struct mem_wt_cache sw_own_space = {.size_m1 = UINT64_MAX};
+
+static const struct mem_wt_cache *
+sw_prefetch_cache(const struct sw_side *side)
+{
+	return side->table == NULL ? &sw_own_space : &side->cache;
+}
+
 int
 sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vchan_conf *conf)
 {
@@ -68,8 +78,15 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	 * ordinary ones, and inter-process ones whose handlers both name our
 	 * own domain. */
 	fresh.local = sw_xdom_local(fresh.xd);
+	/* The inline engine copies on this core at the next submit, so that
+	 * enqueue's prefetches overlap the misses of a burst; the worker's
+	 * core would not benefit. */
 	fresh.prefetch = fresh.local && !sd->thread_engine;
 	fresh.prefetch_peer = !fresh.local && !sd->thread_engine;
+	if (!fresh.local) {
+		fresh.pf_src = sw_prefetch_cache(&fresh.xd->src);
+		fresh.pf_dst = sw_prefetch_cache(&fresh.xd->dst);
+	}
 	/* Lengths are 32-bit: "above UINT32_MAX" is never. */
 	fresh.stream_above = sd->stream_min == 0 ? UINT32_MAX : (uint32_t)(sd->stream_min - 1);
 
