@@ -155,11 +155,27 @@ sw_enq_submit(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
 	return head;
 }
 
-/* Common tail of every enqueue: take the slot, and submit when asked to. */
-static inline int
-sw_enq_finish(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t flags)
+/* Take the free slot @head of @vc and write one operation into it. The
+ * slot is taken first, so that head + 1 is stored while head is still in
+ * a register and no copy of it stays live (see the no-frame note above). */
+static inline __attribute__((always_inline)) struct sw_desc *
+sw_enq_write(struct sw_vchan *vc, uint16_t head, uint64_t src, uint64_t dst, uint32_t len,
+	     uint16_t op_flags)
 {
+	struct sw_desc *d = &vc->ring[head & vc->mask];
+
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
+	d->src = src;
+	d->dst = dst;
+	d->len = len;
+	d->op_flags = op_flags;
+	return d;
+}
+
+/* Common tail of every enqueue: submit when asked to. */
+static inline __attribute__((always_inline)) int
+sw_enq_done(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t flags)
+{
 	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
 		return sw_enq_submit(sd, vc, head);
 	return head;
@@ -201,7 +217,6 @@ enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
-	struct sw_desc *d;
 	uint16_t head;
 
 	if (sw_unlikely(vchan >= sd->fp_vchans))
@@ -210,17 +225,10 @@ enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_copy_full(sd, vc, src, dst, length, flags);
-	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
-	d = &vc->ring[head & vc->mask];
-	d->src = src;
-	d->dst = dst;
-	d->len = length;
-	d->op_flags = SW_OP_FLAGS(SW_OP_COPY, flags);
+	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
 	/* After the descriptor, when its values no longer need registers. */
 	sw_enq_prefetch(vc, src, dst);
-	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
-		return sw_enq_submit(sd, vc, head);
-	return head;
+	return sw_enq_done(sd, vc, head, flags);
 }
 
 int
@@ -239,7 +247,6 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
-	struct sw_desc *d;
 	uint16_t head;
 
 	if (sw_unlikely(vchan >= sd->fp_vchans))
@@ -248,12 +255,8 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_fill_full(sd, vc, pattern, dst, length, flags);
-	d = &vc->ring[head & vc->mask];
-	d->src = pattern;
-	d->dst = dst;
-	d->len = length;
-	d->op_flags = SW_OP_FLAGS(SW_OP_FILL, flags);
-	return sw_enq_finish(sd, vc, head, flags);
+	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
+	return sw_enq_done(sd, vc, head, flags);
 }
 
 int
@@ -309,14 +312,11 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);
 	vc->sge_head = pos + nb_src + nb_dst;
 
-	d = &vc->ring[head & vc->mask];
-	d->src = pos;
-	d->dst = nb_src | (uint32_t)nb_dst << 16;
-	d->len = 0;
-	d->op_flags = SW_OP_FLAGS(SW_OP_COPY_SG, flags);
+	d = sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0,
+			 SW_OP_FLAGS(SW_OP_COPY_SG, flags));
 	if (src_total == 0 || src_total != dst_total)
 		d->flags |= SW_F_BAD_LEN;
-	return sw_enq_finish(sd, vc, head, flags);
+	return sw_enq_done(sd, vc, head, flags);
 }
 
 int
