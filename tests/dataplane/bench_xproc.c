@@ -3,7 +3,8 @@
  * Inter-process copies with a real peer process: a benchmark, not a test
  * (meson benchmark(); run `meson test -C BUILD --benchmark --suite
  * dataplane -v`, or the program itself: bench_xproc [--repeat N]
- * [--duration S] [--quick] [--only 64|4k|big|lat|inline|thread]).
+ * [--duration S] [--quick] [--only 64|4k|big|lat|inline|thread];
+ * bench_xproc --help says what each option does).
  *
  * This process creates a group, a peer process (an agent of dp_harness)
  * joins it and offers its windows; we copy into the peer (local -> remote)
@@ -330,28 +331,98 @@ make_dev(const char *name, const char *args, struct setup *s, unsigned int self_
 	return (int16_t)dev;
 }
 
+static void
+usage(FILE *to)
+{
+	fprintf(to,
+		"usage: bench_xproc [--repeat N] [--duration S] [--quick]\n"
+		"                   [--only 64|4k|big|lat|inline|thread]\n"
+		"Copies between this process and a peer process through idd's sw engines,\n"
+		"next to process_vm_writev() and memcpy(); see the comment at the top of\n"
+		"tests/dataplane/bench_xproc.c for what each case measures.\n"
+		"  --repeat N     runs per case, the best one counts (1-100; default 3)\n"
+		"  --duration S   seconds per run (0.01-60; default 0.3)\n"
+		"  --quick        one short run per case (a smoke test)\n"
+		"  --only GROUP   only the 64 B, 4 KiB, large-copy or latency cases,\n"
+		"                 or only one engine\n"
+		"  --help         this text\n");
+}
+
+static void
+bad_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "bench_xproc: %s '%s' (bench_xproc --help lists the options)\n", what, arg);
+	exit(2);
+}
+
+/* The value of option @argv[*i], which must exist. */
+static const char *
+option_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		bad_usage("missing value for", argv[*i]);
+	return argv[++*i];
+}
+
+static void
+parse_args(int argc, char **argv, bool *quick)
+{
+	static const char *const groups[] = {"64", "4k", "big", "lat", "inline", "thread"};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		char *end;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(a, "--quick") == 0) {
+			*quick = true;
+		} else if (strcmp(a, "--repeat") == 0) {
+			v = option_value(argc, argv, &i);
+			errno = 0;
+			long n = strtol(v, &end, 10);
+
+			if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 100)
+				bad_usage("--repeat takes a whole number from 1 to 100, not", v);
+			repeat = (int)n;
+		} else if (strcmp(a, "--duration") == 0) {
+			v = option_value(argc, argv, &i);
+			errno = 0;
+			duration = strtod(v, &end);
+			if (errno != 0 || end == v || *end != '\0' || !(duration >= 0.01) ||
+			    duration > 60)
+				bad_usage("--duration takes seconds from 0.01 to 60, not", v);
+		} else if (strcmp(a, "--only") == 0) {
+			v = option_value(argc, argv, &i);
+			only = NULL;
+			for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+				if (strcmp(v, groups[g]) == 0)
+					only = groups[g];
+			if (only == NULL)
+				bad_usage("--only takes 64, 4k, big, lat, inline or thread, not", v);
+		} else {
+			bad_usage("unknown argument", a);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	int ret = dp_main(argc, argv);
 	static const uint32_t big_sizes[] = {1 << 20, 16 << 20};
 	char args[64];
 	struct setup s;
 	bool quick = false;
 	cpu_set_t cpus;
+	int ret;
 
+	/* The peer is this program again, started as "bench_xproc agent". */
+	if (argc < 2 || strcmp(argv[1], "agent") != 0)
+		parse_args(argc, argv, &quick);
+	ret = dp_main(argc, argv);
 	if (ret >= 0)
 		return ret;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
-			repeat = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
-			duration = atof(argv[++i]);
-		else if (strcmp(argv[i], "--quick") == 0)
-			quick = true;
-		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
-			only = argv[++i];
-	}
 	if (quick) {
 		repeat = 1;
 		duration = 0.05;
