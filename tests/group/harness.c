@@ -422,6 +422,24 @@ harness_new_ns(void)
 	return agent_new_ns("t");
 }
 
+int
+harness_test_setup(void **state)
+{
+	(void)state;
+	harness_new_ns();
+	events_clear();
+	return 0;
+}
+
+int
+harness_test_teardown(void **state)
+{
+	(void)state;
+	for (int16_t d = 0; d < HARNESS_NB_DEVS; d++)
+		group_dev_close(d);
+	return 0;
+}
+
 void
 agent_spawn(struct agent *a)
 {

@@ -29,6 +29,22 @@ int harness_main(int argc, char **argv);
 const char *harness_new_ns(void);
 const char *harness_runtime_dir(void);
 
+/* The parent's devices that the tests use are all below this. */
+#define HARNESS_NB_DEVS 20
+
+/* cmocka setup for a test that the parent runs against groups: a fresh
+ * namespace (so no test meets another's groups) and an empty event log
+ * (so events_wait() sees only this test's events). */
+int harness_test_setup(void **state);
+/* cmocka teardown to go with it: closes the parent's devices 0 to
+ * HARNESS_NB_DEVS - 1, so that each leaves or ends whatever group it is
+ * still in (a failed test leaves none behind) and the next test's devices
+ * take its new namespace (a device keeps the one it first used). */
+int harness_test_teardown(void **state);
+/* A cmocka test run between the two. */
+#define harness_unit_test(f)                                                                     \
+	cmocka_unit_test_setup_teardown(f, harness_test_setup, harness_test_teardown)
+
 struct agent {
 	pid_t pid;
 	int to;     /* commands */

@@ -231,24 +231,6 @@ check_pipes_around(void (*more)(void *arg), void *arg)
 	pipes_close(&a);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	harness_new_ns();
-	events_clear();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	for (int16_t d = 0; d < 4; d++)
-		group_dev_close(d);
-	return 0;
-}
-
 struct creator_ctx {
 	int16_t gid;
 	unsigned int next_dom;
@@ -477,9 +459,9 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(creator_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(joiner_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(fork_while_a_connection_closes, setup, teardown),
+		harness_unit_test(creator_side),
+		harness_unit_test(joiner_side),
+		harness_unit_test(fork_while_a_connection_closes),
 	};
 	int ret = harness_main(argc, argv);
 	unsigned char d[16];

@@ -31,24 +31,6 @@
 static unsigned char tok[16];
 static char tokhex[33];
 
-static int
-setup(void **state)
-{
-	(void)state;
-	harness_new_ns();
-	events_clear();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	for (int16_t d = 0; d < 4; d++)
-		group_dev_close(d);
-	return 0;
-}
-
 static void
 dom_hex(unsigned int n, char hex[33])
 {
@@ -169,8 +151,8 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(leave_storm, setup, teardown),
-		cmocka_unit_test_setup_teardown(end_while_departing, setup, teardown),
+		harness_unit_test(leave_storm),
+		harness_unit_test(end_while_departing),
 	};
 	int ret = harness_main(argc, argv);
 

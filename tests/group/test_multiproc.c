@@ -41,25 +41,6 @@ death_heard(const char *who, uint64_t t, uint64_t t_kill)
 static unsigned char tok[16], badtok[16];
 static char tokhex[33], badtokhex[33];
 
-static int
-setup(void **state)
-{
-	(void)state;
-	harness_new_ns();
-	events_clear();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	/* The parent's devices 0..9 leave/end whatever they are in. */
-	for (int16_t d = 0; d < 10; d++)
-		group_dev_close(d);
-	return 0;
-}
-
 static void
 dom(unsigned int n, unsigned char u[16], char hex[33])
 {
@@ -545,17 +526,17 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(two_process_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(eight_processes, setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(error_codes, setup, teardown),
-		cmocka_unit_test_setup_teardown(joiner_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(forked_child_holds_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(creator_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(namespaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(create_race, setup, teardown),
-		cmocka_unit_test_setup_teardown(directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(device_close, setup, teardown),
+		harness_unit_test(two_process_flow),
+		harness_unit_test(eight_processes),
+		harness_unit_test(wrong_token),
+		harness_unit_test(error_codes),
+		harness_unit_test(joiner_killed),
+		harness_unit_test(forked_child_holds_nothing),
+		harness_unit_test(creator_killed),
+		harness_unit_test(namespaces),
+		harness_unit_test(create_race),
+		harness_unit_test(directory),
+		harness_unit_test(device_close),
 	};
 	int ret = harness_main(argc, argv);
 

@@ -33,24 +33,6 @@
 
 static unsigned char tok[16], badtok[16];
 
-static int
-setup(void **state)
-{
-	(void)state;
-	harness_new_ns();
-	events_clear();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	for (int16_t d = 0; d < 20; d++)
-		group_dev_close(d);
-	return 0;
-}
-
 /* A raw client socket to group @gid of our namespace (blocking). */
 static int
 raw_connect(int gid)
@@ -468,11 +450,11 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(misbehaving_peers, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_token_flood, setup, teardown),
-		cmocka_unit_test_setup_teardown(slow_reader, setup, teardown),
-		cmocka_unit_test_setup_teardown(callbacks_call_in, setup, teardown),
-		cmocka_unit_test_setup_teardown(handler_retirement, setup, teardown),
+		harness_unit_test(misbehaving_peers),
+		harness_unit_test(bad_token_flood),
+		harness_unit_test(slow_reader),
+		harness_unit_test(callbacks_call_in),
+		harness_unit_test(handler_retirement),
 	};
 	int ret = harness_main(argc, argv);
 
