@@ -3,6 +3,7 @@
  * Non-temporal copies for large operations (why: sw_stream.h), and the
  * cache size that decides which operations are large.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,8 +234,13 @@ sysfs_cache_size(unsigned int index, unsigned int *level)
 	return size;
 }
 
-uint64_t
-sw_llc_size(void)
+/* Read once per process (sw_llc_size()): the caches do not change while
+ * it runs, and each device create would otherwise open up to 32 files. */
+static uint64_t llc_size;
+static pthread_once_t llc_size_once = PTHREAD_ONCE_INIT;
+
+static void
+llc_size_read(void)
 {
 	unsigned int best_level = 0;
 	uint64_t best = 0;
@@ -260,7 +266,15 @@ sw_llc_size(void)
 		best = (uint64_t)(l3 > 0 ? l3 : l2 > 0 ? l2 : 0);
 	}
 #endif
-	return best;
+	llc_size = best;
+}
+
+uint64_t
+sw_llc_size(void)
+{
+	/* pthread_once() orders llc_size_read()'s store before this load. */
+	pthread_once(&llc_size_once, llc_size_read);
+	return llc_size;
 }
 
 uint64_t

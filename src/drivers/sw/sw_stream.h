@@ -33,7 +33,8 @@ void sw_copy_stream(void *dst, const void *src, size_t n);
 void sw_fill_stream(void *dst, uint64_t pattern, size_t n);
 
 /* Size of the largest cache of CPU 0 (bytes) as the kernel describes it in
- * sysfs, else as the C library reports it; 0 when neither knows. */
+ * sysfs, else as the C library reports it; 0 when neither knows. Read on
+ * the first call; later calls, from any thread, return the same value. */
 uint64_t sw_llc_size(void);
 
 /* The default stream_min for a last-level cache of @llc bytes: copies from
