@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ring semantics of the sw driver: ring_idx numbering and wrap, completion
- * in batches, full ring, stop with work in flight, restart, error statuses
- * with has_error/last_idx, fences, stats and vchan status. Run as
- * `test_sw_ring inline|thread`.
+ * in batches, full ring (also while its positions wrap), stop with work in
+ * flight, restart, error statuses with has_error/last_idx, fences, stats
+ * and vchan status. Run as `test_sw_ring inline|thread`.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +143,53 @@ test_full_ring(void **state)
 	assert_int_equal(t_wait_completed(dev, 0, 32, &last, &has_error), 32);
 	assert_int_equal(last, 41);
 	assert_int_equal(idd_dma_burst_capacity(dev, 0), 32);
+	t_dev_close(dev);
+}
+
+/* A full ring whose positions wrap from 65535 to 0 while it fills: the
+ * ring is full after exactly nb_desc operations however the positions sit,
+ * and every collected slot can be taken again. */
+static void
+test_full_ring_across_wrap(void **state)
+{
+	enum { NB = 32, BEFORE_WRAP = 10 };
+	int16_t dev = t_dev_open("fullwrap", NULL, 1, NB, 0);
+	uint16_t next = 0, last;
+	int has_error;
+
+	(void)state;
+	/* Bring head to 65536 - BEFORE_WRAP, collecting everything. */
+	while (next != (uint16_t)(65536 - BEFORE_WRAP)) {
+		unsigned int burst = (uint16_t)(65536 - BEFORE_WRAP - next) < NB
+					     ? (uint16_t)(65536 - BEFORE_WRAP - next)
+					     : NB;
+
+		for (unsigned int i = 0; i < burst; i++)
+			enq(dev, 0, next++, 0);
+		assert_int_equal(idd_dma_submit(dev, 0), 0);
+		assert_int_equal(t_wait_completed(dev, 0, (uint16_t)burst, &last, &has_error),
+				 burst);
+	}
+	for (unsigned int i = 0; i < NB; i++) {
+		assert_int_equal(idd_dma_burst_capacity(dev, 0), NB - i);
+		enq(dev, 0, next++, 0);
+	}
+	assert_int_equal(next, NB - BEFORE_WRAP);
+	assert_int_equal(idd_dma_burst_capacity(dev, 0), 0);
+	assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(src_buf), T_IOVA(dst_buf), 8, 0), -ENOSPC);
+	assert_int_equal(idd_dma_fill(dev, 0, 1, T_IOVA(dst_buf), 8, 0), -ENOSPC);
+	assert_int_equal(idd_dma_submit(dev, 0), 0);
+	wait_idle(dev, 0);
+	/* Collect the operations before the wrap and a few after it. */
+	assert_int_equal(idd_dma_completed(dev, 0, BEFORE_WRAP + 3, &last, NULL), BEFORE_WRAP + 3);
+	assert_int_equal(last, 2);
+	for (unsigned int i = 0; i < BEFORE_WRAP + 3; i++)
+		enq(dev, 0, next++, 0);
+	assert_int_equal(idd_dma_copy(dev, 0, T_IOVA(src_buf), T_IOVA(dst_buf), 8, 0), -ENOSPC);
+	assert_int_equal(idd_dma_submit(dev, 0), 0);
+	assert_int_equal(t_wait_completed(dev, 0, NB, &last, &has_error), NB);
+	assert_false(has_error);
+	assert_int_equal(last, (uint16_t)(next - 1));
 	t_dev_close(dev);
 }
 
@@ -543,7 +590,8 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_idx_wrap),   cmocka_unit_test(test_batches),
-		cmocka_unit_test(test_full_ring),       cmocka_unit_test(test_stop_in_flight),
+		cmocka_unit_test(test_full_ring),       cmocka_unit_test(test_full_ring_across_wrap),
+		cmocka_unit_test(test_stop_in_flight),
 		cmocka_unit_test(test_restart_discards), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_fence),           cmocka_unit_test(test_fence_many_bursts),
 		cmocka_unit_test(test_stats),           cmocka_unit_test(test_vchan_status),
