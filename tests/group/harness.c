@@ -48,6 +48,13 @@ uuid_hex(const unsigned char u[16], char out[33])
 		snprintf(out + 2 * i, 3, "%02x", u[i]);
 }
 
+void
+test_uuid_hex(unsigned int n, unsigned char u[16], char hex[33])
+{
+	test_uuid(n, u);
+	uuid_hex(u, hex);
+}
+
 static int
 hex_uuid(const char *s, unsigned char out[16])
 {

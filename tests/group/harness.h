@@ -29,7 +29,7 @@ int harness_main(int argc, char **argv);
 const char *harness_new_ns(void);
 const char *harness_runtime_dir(void);
 
-/* The parent's devices that the tests use are all below this. */
+/* Tests run with harness_unit_test() keep the parent's device ids below this. */
 #define HARNESS_NB_DEVS 20
 
 /* cmocka setup for a test that the parent runs against groups: a fresh
@@ -42,7 +42,7 @@ int harness_test_setup(void **state);
  * take its new namespace (a device keeps the one it first used). */
 int harness_test_teardown(void **state);
 /* A cmocka test run between the two. */
-#define harness_unit_test(f)                                                                     \
+#define harness_unit_test(f)                                                                       \
 	cmocka_unit_test_setup_teardown(f, harness_test_setup, harness_test_teardown)
 
 struct agent {
@@ -69,6 +69,8 @@ uint64_t agent_kill(struct agent *a);
 /* Domains and tokens from small numbers, as hex for commands. */
 void test_uuid(unsigned int n, unsigned char out[16]);
 void uuid_hex(const unsigned char u[16], char out[33]);
+/* Both at once: @u from @n, and @u as hex. */
+void test_uuid_hex(unsigned int n, unsigned char u[16], char hex[33]);
 
 uint64_t now_us(void);
 

@@ -50,13 +50,6 @@
 static unsigned char tok[16], badtok[16];
 static char tokhex[33], badtokhex[33];
 
-static void
-dom(unsigned int n, unsigned char u[16], char hex[33])
-{
-	test_uuid(n, u);
-	uuid_hex(u, hex);
-}
-
 /* The fd numbers open in this process, sorted; returns how many. */
 static int
 fd_set_now(int *fds, int cap)
@@ -247,9 +240,9 @@ creator_round(void *arg)
 	char h1[33], h2[33], h3[33], line[256];
 	struct agent a, b;
 
-	dom(x->next_dom++, d1, h1);
-	dom(x->next_dom++, d2, h2);
-	dom(x->next_dom++, d3, h3);
+	test_uuid_hex(x->next_dom++, d1, h1);
+	test_uuid_hex(x->next_dom++, d2, h2);
+	test_uuid_hex(x->next_dom++, d3, h3);
 	agent_spawn(&a);
 	agent_spawn(&b);
 	assert_int_equal(agent_cmd(&a, line, sizeof(line), "joinbench 0 %d %s %s %d", x->gid, h1,
@@ -282,8 +275,8 @@ creator_side(void **state)
 	struct agent a;
 
 	(void)state;
-	dom(99, d0, h0);
-	dom(98, d1, h1);
+	test_uuid_hex(99, d0, h0);
+	test_uuid_hex(98, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &x.gid), 0);
 	check_pipes_around(creator_round, &x);
 	check_pipes_around(creator_round, &x);
@@ -331,8 +324,8 @@ joiner_side(void **state)
 	int gid = -1;
 
 	(void)state;
-	dom(200, dc, hc);
-	dom(201, x.self, x.selfhex);
+	test_uuid_hex(200, dc, hc);
+	test_uuid_hex(201, x.self, x.selfhex);
 	agent_spawn(&c);
 	assert_int_equal(agent_cmd(&c, line, sizeof(line), "create 0 0 %s %s", hc, tokhex), 0);
 	sscanf(line, "ret %*d %d", &gid);
@@ -411,8 +404,8 @@ fork_while_a_connection_closes(void **state)
 	pid_t pid;
 
 	(void)state;
-	dom(300, d0, h0);
-	dom(301, d1, h1);
+	test_uuid_hex(300, d0, h0);
+	test_uuid_hex(301, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &gid), 0);
 	agent_spawn(&a);
 	assert_int_equal(agent_cmd(&a, NULL, 0, "join 0 %d %s %s", gid, h1, tokhex), 0);
@@ -471,10 +464,8 @@ main(int argc, char **argv)
 		return ret;
 	if (sem_init(&closed_sem, 0, 0) != 0 || sem_init(&forked_sem, 0, 0) != 0)
 		return 1;
-	test_uuid(0x7101, tok);
-	test_uuid(0x7102, badtok);
-	uuid_hex(tok, tokhex);
-	uuid_hex(badtok, badtokhex);
+	test_uuid_hex(0x7101, tok, tokhex);
+	test_uuid_hex(0x7102, badtok, badtokhex);
 	/* The control thread's own fds (its epoll and eventfd) are there
 	 * from its start on: the starting set is taken once it runs. */
 	harness_new_ns();

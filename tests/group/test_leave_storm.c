@@ -158,7 +158,6 @@ main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	test_uuid(0x7201, tok);
-	uuid_hex(tok, tokhex);
+	test_uuid_hex(0x7201, tok, tokhex);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,13 +41,6 @@ death_heard(const char *who, uint64_t t, uint64_t t_kill)
 static unsigned char tok[16], badtok[16];
 static char tokhex[33], badtokhex[33];
 
-static void
-dom(unsigned int n, unsigned char u[16], char hex[33])
-{
-	test_uuid(n, u);
-	uuid_hex(u, hex);
-}
-
 /* Two processes through upstream's whole flow. */
 static void
 two_process_flow(void **state)
@@ -60,8 +53,8 @@ two_process_flow(void **state)
 	int16_t gid = -1;
 
 	(void)state;
-	dom(1, d0, h0);
-	dom(2, d1, h1);
+	test_uuid_hex(1, d0, h0);
+	test_uuid_hex(2, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &gid), 0);
 	assert_int_equal(gid, 0); /* fresh namespace: the lowest id */
 	assert_int_equal(idd_dma_access_pair_group_event_register(0, gid, events_ext_cb, NULL), 0);
@@ -116,7 +109,7 @@ eight_processes(void **state)
 
 	(void)state;
 	for (int i = 0; i < 8; i++)
-		dom(10 + (unsigned int)i, d[i], h[i]);
+		test_uuid_hex(10 + (unsigned int)i, d[i], h[i]);
 	assert_int_equal(group_create(1, d[0], tok, events_upstream_cb, &gid), 0);
 	for (int i = 0; i < 7; i++)
 		agent_spawn(&a[i]);
@@ -162,8 +155,8 @@ wrong_token(void **state)
 	int16_t gid = -1;
 
 	(void)state;
-	dom(20, d0, h0);
-	dom(21, d1, h1);
+	test_uuid_hex(20, d0, h0);
+	test_uuid_hex(21, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
 	agent_spawn(&a);
 	assert_int_equal(agent_cmd(&a, NULL, 0, "join 0 %d %s %s", gid, h1, badtokhex), -EACCES);
@@ -188,9 +181,9 @@ error_codes(void **state)
 	uint16_t h;
 
 	(void)state;
-	dom(30, d0, h0);
-	dom(31, d1, h1);
-	dom(39, d9, h9);
+	test_uuid_hex(30, d0, h0);
+	test_uuid_hex(31, d1, h1);
+	test_uuid_hex(39, d9, h9);
 	assert_int_equal(group_create(0, d0, tok, NULL, NULL), -EINVAL);
 	assert_int_equal(group_handler_get(0, 0, d0, NULL), -EINVAL);
 	/* Nothing exists yet. */
@@ -237,9 +230,9 @@ joiner_killed(void **state)
 	int16_t gid = -1;
 
 	(void)state;
-	dom(40, d0, h0);
-	dom(41, d1, h1);
-	dom(42, d2, h2);
+	test_uuid_hex(40, d0, h0);
+	test_uuid_hex(41, d1, h1);
+	test_uuid_hex(42, d2, h2);
 	assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &gid), 0);
 	agent_spawn(&a);
 	agent_spawn(&b);
@@ -273,8 +266,8 @@ forked_child_holds_nothing(void **state)
 	int child = 0;
 
 	(void)state;
-	dom(45, d0, h0);
-	dom(46, d1, h1);
+	test_uuid_hex(45, d0, h0);
+	test_uuid_hex(46, d1, h1);
 	{
 		int16_t gid = -1;
 
@@ -305,9 +298,9 @@ creator_killed(void **state)
 	int gid = -1;
 
 	(void)state;
-	dom(50, d0, h0);
-	dom(51, d1, h1);
-	dom(52, d2, h2);
+	test_uuid_hex(50, d0, h0);
+	test_uuid_hex(51, d1, h1);
+	test_uuid_hex(52, d2, h2);
 	agent_spawn(&c);
 	agent_spawn(&a);
 	agent_spawn(&b);
@@ -360,8 +353,8 @@ namespaces(void **state)
 	int other = -1;
 
 	(void)state;
-	dom(60, d0, h0);
-	dom(61, d1, h1);
+	test_uuid_hex(60, d0, h0);
+	test_uuid_hex(61, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
 	assert_int_equal(gid, 0);
 	/* The agent's namespace differs from ours. */
@@ -393,7 +386,7 @@ create_race(void **state)
 	char h0[33];
 
 	(void)state;
-	dom(70, d0, h0);
+	test_uuid_hex(70, d0, h0);
 	for (int i = 0; i < NPROC; i++)
 		agent_spawn(&a[i]);
 	for (int i = 0; i < NPROC; i++)
@@ -429,8 +422,8 @@ directory(void **state)
 	static char buf[4096];
 
 	(void)state;
-	dom(80, d0, h0);
-	dom(81, d1, h1);
+	test_uuid_hex(80, d0, h0);
+	test_uuid_hex(81, d1, h1);
 	assert_int_equal(group_create(0, d0, tok, NULL, &gid), 0);
 	assert_int_equal(idd_dma_group_buffer_publish(0, gid, "creator-buf", buf, sizeof(buf)), 0);
 	assert_int_equal(idd_dma_group_buffer_publish(0, gid, "creator-buf", buf, 1), -EEXIST);
@@ -501,9 +494,9 @@ device_close(void **state)
 	int gid2 = -1;
 
 	(void)state;
-	dom(90, d0, h0);
-	dom(91, d1, h1);
-	dom(92, d2, h2);
+	test_uuid_hex(90, d0, h0);
+	test_uuid_hex(91, d1, h1);
+	test_uuid_hex(92, d2, h2);
 	assert_int_equal(group_create(0, d0, tok, events_upstream_cb, &gid), 0);
 	agent_spawn(&a);
 	assert_int_equal(agent_cmd(&a, NULL, 0, "join 2 %d %s %s", gid, h1, tokhex), 0);
@@ -542,9 +535,7 @@ main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	test_uuid(0x7001, tok);
-	test_uuid(0x7002, badtok);
-	uuid_hex(tok, tokhex);
-	uuid_hex(badtok, badtokhex);
+	test_uuid_hex(0x7001, tok, tokhex);
+	test_uuid_hex(0x7002, badtok, badtokhex);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
