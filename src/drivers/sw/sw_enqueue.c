@@ -16,13 +16,11 @@
 #include "drivers/sw/sw_dev.h"
 #include "drivers/sw/sw_thread.h"
 
-int
-sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
-{
-	IDD_LOG(DEBUG, "dev %s: %s on vchan %u refused: device not started, vchan out of range, "
-		       "or wrong mode", sd->name, what, vchan);
-	return -EINVAL;
-}
+/* Hides from the compiler how @ptr was computed; emits no instruction.
+ * For &sd->vchans[vchan], clang otherwise keeps the array's base and the
+ * offset in two registers, to fold them into every access, and runs out of
+ * the registers that keep enqueue frameless (see the note below). */
+#define sw_opaque(ptr) __asm__("" : "+r"(ptr))
 
 /* No free slot for one more operation. head - collected never exceeds
  * nb_desc, so the ring is full exactly when head is nb_desc ahead; put that
@@ -51,12 +49,23 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 static inline __attribute__((always_inline)) int
 enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
+static __attribute__((noinline)) int
+sw_enq_copy_submit(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
+		   uint32_t length, uint64_t flags);
+static __attribute__((noinline)) int
+sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
+		   uint32_t length, uint64_t flags);
 
 /*
  * The retries below are separate functions so that the fast paths reach
  * them by tail calls and need no stack frame of their own. They take the
  * vchan, not its number, so that the number need not stay in a register
  * through the fast path.
+ *
+ * For the same reason an enqueue with IDD_DMA_OP_FLAG_SUBMIT takes its own
+ * out-of-line path (sw_enq_copy_submit(), ...), and sw_refuse_fast() lives
+ * in another file: when the compiler can see that it returns a constant,
+ * it calls it instead of jumping to it, and a call needs a frame.
  *
  * Why a frame matters: with one, enqueue saves registers on the stack
  * before it writes the descriptor and reloads them after. On the AMD core
@@ -65,8 +74,10 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
  * where the ring and the stack were placed, so it changed from one vchan
  * and one process to the next), every reload waited for the descriptor's
  * stores, and 64-byte copies cost 9.5-11 ns instead of 5.5 on a local
- * vchan, in a third of the placements. enq_copy() without a frame has not
- * shown that slow mode (tests/dataplane/bench_xproc, CPU ns per copy).
+ * vchan, in a third of the placements. Without a frame (gcc 12 and clang
+ * 14 both compile sw_enq_copy() and sw_enq_fill() to code with no push),
+ * that slow mode has not been seen (tests/dataplane/bench_xproc, CPU ns
+ * per copy).
  */
 static inline uint16_t
 sw_vchan_number(const struct sw_dev *sd, const struct sw_vchan *vc)
@@ -219,16 +230,33 @@ enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint
 	struct sw_vchan *vc;
 	uint16_t head;
 
+	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
+		return sw_enq_copy_submit(dev_private, vchan, src, dst, length, flags);
 	if (sw_unlikely(vchan >= sd->fp_vchans))
 		return sw_refuse_fast(sd, vchan, "copy");
 	vc = &sd->vchans[vchan];
+	sw_opaque(vc);
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_copy_full(sd, vc, src, dst, length, flags);
 	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
 	/* After the descriptor, when its values no longer need registers. */
 	sw_enq_prefetch(vc, src, dst);
-	return sw_enq_done(sd, vc, head, flags);
+	return head;
+}
+
+/* An enqueue with IDD_DMA_OP_FLAG_SUBMIT, and the submit: out of line, so
+ * that the fast path needs no register for a test of the flag at its end
+ * (see the no-frame note above). */
+static __attribute__((noinline)) int
+sw_enq_copy_submit(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
+		   uint32_t length, uint64_t flags)
+{
+	int ret = enq_copy(dev_private, vchan, src, dst, length, flags & ~IDD_DMA_OP_FLAG_SUBMIT);
+
+	if (ret >= 0)
+		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
+	return ret;
 }
 
 int
@@ -249,14 +277,29 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 	struct sw_vchan *vc;
 	uint16_t head;
 
+	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
+		return sw_enq_fill_submit(dev_private, vchan, pattern, dst, length, flags);
 	if (sw_unlikely(vchan >= sd->fp_vchans))
 		return sw_refuse_fast(sd, vchan, "fill");
 	vc = &sd->vchans[vchan];
+	sw_opaque(vc);
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_fill_full(sd, vc, pattern, dst, length, flags);
 	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
-	return sw_enq_done(sd, vc, head, flags);
+	return head;
+}
+
+static __attribute__((noinline)) int
+sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
+		   uint32_t length, uint64_t flags)
+{
+	int ret = enq_fill(dev_private, vchan, pattern, dst, length,
+			   flags & ~IDD_DMA_OP_FLAG_SUBMIT);
+
+	if (ret >= 0)
+		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
+	return ret;
 }
 
 int
