@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fab_test.h"
+#include "netns_hosts.h"
 
 struct ft_board *
 ft_board_new(void)
@@ -203,17 +204,18 @@ ft_pattern_ok(const uint8_t *p, size_t len, uint32_t seed)
 	return true;
 }
 
-uint64_t
-ft_stream(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, uint32_t len, uint64_t span,
-	  uint64_t n, unsigned int depth, struct ft_host *self)
+void
+ft_stream_until_gone(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, struct ft_host *self)
 {
+	const uint32_t len = 256 * 1024;
+	const unsigned int depth = 32;
 	uint64_t posted = 0, done = 0, failed = 0;
 	enum idd_dma_status_code st[64];
 	int idle = 0;
 
-	while (done < posted || (posted < n && failed == 0)) {
-		while (posted < n && failed == 0 && posted - done < depth) {
-			uint64_t off = (posted * len) % (span - len + 1);
+	while (done < posted || failed == 0) {
+		while (failed == 0 && posted - done < depth) {
+			uint64_t off = (posted * len) % (FT_WIN - len + 1);
 			int r = idd_dma_copy(dev, vchan, src, dst + off, len, IDD_DMA_OP_FLAG_SUBMIT);
 
 			CHECK(r >= 0 || r == -ENOSPC);
@@ -239,5 +241,54 @@ ft_stream(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, uint32_t len,
 			idle = 0;
 		}
 	}
-	return failed;
+	int es = atomic_load(&self->err_status);
+
+	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
+}
+
+void
+ft_role_done(int16_t dev, int16_t destroy_gid, void *win, void *buf, struct ft_host *self)
+{
+	CHECK(idd_dma_stop(dev) == 0);
+	if (destroy_gid >= 0)
+		CHECK(idd_dma_access_pair_group_destroy(dev, destroy_gid) == 0);
+	CHECK(idd_dma_close(dev) == 0);
+	idd_mem_free(win);
+	free(buf);
+	atomic_store(&self->result, 1);
+	exit(0);
+}
+
+void
+ft_hosts_ok(int ret)
+{
+	if (ret == 0)
+		return;
+	if (ret == -ENOTSUP) {
+		printf("SKIP: cannot create network namespaces: %s\n", hosts_error());
+		exit(77);
+	}
+	fprintf(stderr, "setup failed: %s\n", hosts_error());
+	exit(1);
+}
+
+void
+ft_enter(const char *ns)
+{
+	int ret = hosts_enter(ns);
+
+	if (ret != 0) {
+		fprintf(stderr, "host %d: cannot enter namespace %s: %s\n", (int)getpid(), ns,
+			strerror(-ret));
+		exit(1);
+	}
+}
+
+pid_t
+ft_spawn_host(void (*fn)(void), unsigned int alarm_s)
+{
+	pid_t p = ft_spawn(fn, alarm_s);
+
+	CHECK(hosts_proc_add(p) == 0);
+	return p;
 }

@@ -97,11 +97,33 @@ int ft_op(int16_t dev, uint16_t vchan, char kind, uint64_t src, uint64_t dst, ui
 void ft_pattern(uint8_t *p, size_t len, uint32_t seed);
 bool ft_pattern_ok(const uint8_t *p, size_t len, uint32_t seed);
 
-/* Copy @n blocks of @len bytes from local @src to remote @dst (offsets
- * cycling through @span) with up to @depth in flight until an error status
- * appears or @n are done; counts into self->progress. Returns the number of
- * failed operations (every submitted one is collected). */
-uint64_t ft_stream(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst, uint32_t len,
-		   uint64_t span, uint64_t n, unsigned int depth, struct ft_host *self);
+/* Stream 256 KiB copies from local @src into a peer's window at @dst
+ * (FT_WIN bytes), up to 32 in flight, counting into self->progress, until
+ * the peer is gone (its link cut or its process killed by the conductor):
+ * ends the test unless some copies then failed, all collected, with
+ * DEV_LINK_ERROR or INVALID_DST_ADDR (once the peer's windows are dropped). */
+void ft_stream_until_gone(int16_t dev, uint16_t vchan, uint64_t src, uint64_t dst,
+			  struct ft_host *self);
+
+/* The end of a role that passed: stop @dev, destroy group @destroy_gid
+ * (the creator's; -1: none), close @dev, free @win (from idd_mem_alloc())
+ * and @buf (malloc), mark self->result and exit(0). */
+void ft_role_done(int16_t dev, int16_t destroy_gid, void *win, void *buf,
+		  struct ft_host *self) __attribute__((noreturn));
+
+/* Hosts as network namespaces (tools/common/netns_hosts.h), for the tests
+ * that need more than one. The conductor calls hosts_own() first. */
+
+/* End the test if setting up hosts failed (@ret from netns_hosts.h): skip
+ * (exit 77, saying why) where namespaces cannot be made at all, fail (exit
+ * 1, naming the step) otherwise. */
+void ft_hosts_ok(int ret);
+
+/* Move this host process into namespace @ns, or end it (exit 1). */
+void ft_enter(const char *ns);
+
+/* ft_spawn() with the child listed for hosts_end(), which kills it if the
+ * conductor ends first. */
+pid_t ft_spawn_host(void (*fn)(void), unsigned int alarm_s);
 
 #endif

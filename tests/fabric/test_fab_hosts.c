@@ -21,24 +21,21 @@
  * CAP_NET_ADMIN, no ip(8)).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fab_netns.h"
 #include "fab_test.h"
+#include "netns_hosts.h"
 
 #define MiB (1u << 20)
 #define PORT "7471"
 
 static struct ft_board *b;
-static char ns_name[4][32]; /* a, b, c, switch */
+static char ns_name[4][HOSTS_NAME_MAX]; /* a, b, c, switch */
 static char sw_if[3][16];   /* switch side of each host's veth */
 
 static const char *const host_ip[3] = {"10.211.0.1", "10.211.0.2", "10.211.0.3"};
@@ -46,29 +43,24 @@ static const char *const host_ip[3] = {"10.211.0.1", "10.211.0.2", "10.211.0.3"}
 static void
 make_hosts(void)
 {
-	unsigned int id = (unsigned int)getpid();
-
-	snprintf(ns_name[3], sizeof(ns_name[3]), "idd-fab-%u-sw", id);
-	ft_netns_add(ns_name[3]);
-	ft_must("ip -n %s link add br0 type bridge && ip -n %s link set br0 up && "
-		"ip -n %s link set lo up", ns_name[3], ns_name[3], ns_name[3]);
+	hosts_name(ns_name[3], "idd-fab", "sw");
+	ft_hosts_ok(hosts_add(ns_name[3]));
+	ft_hosts_ok(hosts_cmd("ip -n %s link add br0 type bridge && ip -n %s link set br0 up",
+			      ns_name[3], ns_name[3]));
 	for (int i = 0; i < 3; i++) {
-		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fab-%u-%c", id, 'a' + i);
-		snprintf(sw_if[i], sizeof(sw_if[i]), "s%c%u", 'a' + i, id % 100000000u);
-		ft_netns_add(ns_name[i]);
-		ft_must("ip -n %s link add eth0 type veth peer name %s netns %s", ns_name[i], sw_if[i],
-			ns_name[3]);
-		ft_must("ip -n %s link set %s master br0 && ip -n %s link set %s up", ns_name[3],
-			sw_if[i], ns_name[3], sw_if[i]);
-		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-			"ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
-	}
-}
+		const char tag[2] = {(char)('a' + i), '\0'};
 
-static void
-enter_host(int i)
-{
-	ft_netns_enter(ns_name[i]);
+		hosts_name(ns_name[i], "idd-fab", tag);
+		/* The switch's end of the veth: a name of its own in the switch's
+		 * namespace (the host's end is eth0 in the host's). */
+		snprintf(sw_if[i], sizeof(sw_if[i]), "s%c", 'a' + i);
+		ft_hosts_ok(hosts_add(ns_name[i]));
+		ft_hosts_ok(hosts_cmd("ip -n %s link add eth0 type veth peer name %s netns %s",
+				      ns_name[i], sw_if[i], ns_name[3]));
+		ft_hosts_ok(hosts_cmd("ip -n %s link set %s master br0 && ip -n %s link set %s up",
+				      ns_name[3], sw_if[i], ns_name[3], sw_if[i]));
+		ft_hosts_ok(hosts_eth0_up(ns_name[i], host_ip[i]));
+	}
 }
 
 static int16_t
@@ -112,7 +104,7 @@ host_up(int i, const char *name, uint32_t seed, int16_t *dev, uint8_t **win)
 {
 	struct ft_host *me = &b->h[i];
 
-	enter_host(i);
+	ft_enter(ns_name[i]);
 	ft_events_to(me);
 	*dev = host_dev(i, name);
 	*win = host_window(me, seed);
@@ -160,20 +152,9 @@ role_a(void)
 	CHECK(ft_wait_int(&me->left_seen, 1, 30000));
 	CHECK(ft_wait_int(&b->step, S_KILL, 30000));
 	atomic_store(&me->phase, S_KILL);
-	uint64_t failed = ft_stream(dev, 0, (uint64_t)(uintptr_t)buf, atomic_load(&b->h[1].win),
-				    256 * 1024, FT_WIN, UINT64_MAX / 2, 32, me);
-	int es = atomic_load(&me->err_status);
-
-	CHECK(failed > 0);
-	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	ft_stream_until_gone(dev, 0, (uint64_t)(uintptr_t)buf, atomic_load(&b->h[1].win), me);
 	CHECK(ft_wait_int(&me->left_seen, 2, 10000));
-	CHECK(idd_dma_stop(dev) == 0);
-	CHECK(idd_dma_access_pair_group_destroy(dev, gid) == 0);
-	CHECK(idd_dma_close(dev) == 0);
-	idd_mem_free(win);
-	free(buf);
-	atomic_store(&me->result, 1);
-	exit(0);
+	ft_role_done(dev, gid, win, buf, me);
 }
 
 static void
@@ -247,19 +228,9 @@ role_c(void)
 	atomic_store(&me->phase, S_CHECKED);
 	/* Stream into a until the conductor cuts our link. */
 	CHECK(ft_wait_int(&b->step, S_CHECKED, 30000));
-	uint64_t failed = ft_stream(dev, 0, (uint64_t)(uintptr_t)buf, wa, 256 * 1024, FT_WIN,
-				    UINT64_MAX / 2, 32, me);
-	int es = atomic_load(&me->err_status);
-
-	CHECK(failed > 0);
-	CHECK(es == IDD_DMA_STATUS_DEV_LINK_ERROR || es == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	ft_stream_until_gone(dev, 0, (uint64_t)(uintptr_t)buf, wa, me);
 	CHECK(ft_wait_int(&me->destroyed_seen, 1, 10000));
-	CHECK(idd_dma_stop(dev) == 0);
-	CHECK(idd_dma_close(dev) == 0);
-	idd_mem_free(win);
-	free(buf);
-	atomic_store(&me->result, 1);
-	exit(0);
+	ft_role_done(dev, -1, win, buf, me);
 }
 
 static void
@@ -267,7 +238,7 @@ role_intruder(void)
 {
 	uint8_t bad[16], dom[16];
 
-	enter_host(2);
+	ft_enter(ns_name[2]);
 	int16_t dev = host_dev(2, "fabX");
 
 	memcpy(bad, b->token, 16);
@@ -282,10 +253,7 @@ role_intruder(void)
 static pid_t
 spawn(void (*fn)(void))
 {
-	pid_t p = ft_spawn(fn, 150);
-
-	ft_kid_add(p);
-	return p;
+	return ft_spawn_host(fn, 150);
 }
 
 static bool
@@ -294,7 +262,7 @@ exited_ok(pid_t p)
 	int st;
 
 	CHECK(waitpid(p, &st, 0) == p);
-	ft_kid_gone(p);
+	hosts_proc_gone(p);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
@@ -302,7 +270,7 @@ int
 main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	ft_netns_begin();
+	hosts_own();
 	alarm(170);
 	make_hosts();
 	b = ft_board_new();
@@ -326,7 +294,7 @@ main(void)
 	       "read): bytes checked by their owner\n");
 	atomic_store(&b->step, S_CHECKED);
 	CHECK(ft_wait_u64(&b->h[2].progress, 20, 60000));
-	ft_must("ip -n %s link set %s down", ns_name[3], sw_if[2]);
+	ft_hosts_ok(hosts_cmd("ip -n %s link set %s down", ns_name[3], sw_if[2]));
 	CHECK(exited_ok(c));
 	CHECK(ft_wait_int(&b->h[1].phase, S_CUT, 30000));
 	printf("ok 3 - link of c cut mid-transfer: MEMBER_LEFT at a and b, GROUP_DESTROYED "
@@ -339,7 +307,7 @@ main(void)
 	CHECK(exited_ok(a));
 	printf("ok 4 - b killed mid-transfer: MEMBER_LEFT and error statuses at a; group "
 	       "destroyed\n");
-	ft_netns_end();
+	hosts_end();
 	printf("4 passed, 0 failed\n");
 	return 0;
 }

@@ -29,18 +29,15 @@
  * Skipped (exit 77) where namespaces cannot be made.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fab_netns.h"
 #include "fab_test.h"
+#include "netns_hosts.h"
 
 #define MiB (1u << 20)
 #define PORT "7473"
@@ -56,32 +53,10 @@ static const uint32_t sg_dst_len[2] = {150000, 27782};
 #define SG_LEN 177782u
 
 static struct ft_board *b;
-static char ns_name[2][32];
-static const char *const host_ip[2] = {"10.214.0.1", "10.214.0.2"};
+static struct hosts_pair hosts; /* a and b: namespaces and addresses (10.214.0.1, .2) */
 
 /* Steps of the conductor and phases of the hosts. */
 enum { S_JOINED = 1, S_WRITTEN, S_CHECKED, S_STREAM, S_DONE };
-
-static void
-make_hosts(void)
-{
-	unsigned int id = (unsigned int)getpid();
-
-	for (int i = 0; i < 2; i++)
-		snprintf(ns_name[i], sizeof(ns_name[i]), "idd-fst-%u-%c", id, 'a' + i);
-	ft_netns_add(ns_name[0]);
-	ft_netns_add(ns_name[1]);
-	ft_must("ip -n %s link add eth0 type veth peer name eth0 netns %s", ns_name[0], ns_name[1]);
-	for (int i = 0; i < 2; i++)
-		ft_must("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-			"ip -n %s link set lo up", ns_name[i], host_ip[i], ns_name[i], ns_name[i]);
-}
-
-static void
-enter_host(int i)
-{
-	ft_netns_enter(ns_name[i]);
-}
 
 static int16_t
 host_dev(int i, const char *name)
@@ -91,12 +66,12 @@ host_dev(int i, const char *name)
 	if (i == 0)
 		snprintf(args, sizeof(args),
 			 "driver=fabric,listen=%s:" PORT ",keepalive_ms=250,stripes=" STRIPES,
-			 host_ip[0]);
+			 hosts.ip[0]);
 	else
 		snprintf(args, sizeof(args),
 			 "driver=fabric,bind=%s,connect=%s:" PORT ",keepalive_ms=250,"
 			 "stripes=" STRIPES,
-			 host_ip[1], host_ip[0]);
+			 hosts.ip[1], hosts.ip[0]);
 	int ret = idd_dma_dev_create(name, args);
 
 	CHECK(ret >= 0);
@@ -122,7 +97,7 @@ role_a(void)
 	int16_t gid = -1, dev;
 	uint8_t *win, *want = malloc(FT_WIN);
 
-	enter_host(0);
+	ft_enter(hosts.ns[0]);
 	ft_events_to(me);
 	dev = host_dev(0, "fstA");
 	win = idd_mem_alloc(FT_WIN, IDD_MEM_PEER_RW);
@@ -223,7 +198,7 @@ role_b(void)
 	int16_t dev;
 
 	CHECK(buf != NULL && back != NULL);
-	enter_host(1);
+	ft_enter(hosts.ns[1]);
 	ft_events_to(me);
 	dev = host_dev(1, "fstB");
 	CHECK(ft_wait_int(&b->ready, 1, 30000));
@@ -282,11 +257,8 @@ role_b(void)
 	ft_pattern(buf, 3 * MiB, 300);
 	stream_until_cut(me, dev, buf, wa);
 	CHECK(ft_wait_int(&me->destroyed_seen, 1, 30000));
-	CHECK(idd_dma_stop(dev) == 0);
-	CHECK(idd_dma_close(dev) == 0);
-	free(buf);
 	free(back);
-	exit(0);
+	ft_role_done(dev, -1, NULL, buf, me);
 }
 
 /* Established TCP connections in namespace @i towards @ip. */
@@ -297,8 +269,8 @@ connections_to(int i, const char *ip)
 	int n = 0;
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s ss -Htn state established dst %s", ns_name[i],
-		 ip);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ss -Htn state established dst %s",
+		 hosts.ns[i], ip);
 	f = popen(cmd, "r");
 	CHECK(f != NULL);
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -334,10 +306,7 @@ role_args(void)
 static pid_t
 spawn(void (*fn)(void))
 {
-	pid_t p = ft_spawn(fn, 150);
-
-	ft_kid_add(p);
-	return p;
+	return ft_spawn_host(fn, 150);
 }
 
 int
@@ -346,13 +315,15 @@ main(void)
 	int st;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	ft_netns_begin();
+	hosts_own();
 	alarm(170);
-	pid_t args = ft_spawn(role_args, 60);
+	pid_t args = ft_spawn_host(role_args, 60);
 
-	CHECK(waitpid(args, &st, 0) == args && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(waitpid(args, &st, 0) == args);
+	hosts_proc_gone(args);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	printf("ok 0 - stripes= and cpu= out of range refused; stripes=16,cpu=0 taken\n");
-	make_hosts();
+	ft_hosts_ok(hosts_pair_up(&hosts, "idd-fst", "10.214.0"));
 	b = ft_board_new();
 	CHECK(getrandom(b->token, 16, 0) == 16);
 	for (int i = 0; i < 2; i++)
@@ -365,7 +336,7 @@ main(void)
 	CHECK(ft_wait_int(&b->h[0].phase, S_CHECKED, 60000));
 	printf("ok 1 - striped writes, reads and copy_sg of sizes " STRIPES " does not divide: "
 	       "bytes checked by the reader and by the owner\n");
-	int n = connections_to(1, host_ip[0]);
+	int n = connections_to(1, hosts.ip[0]);
 
 	if (n < 4) {
 		fprintf(stderr, "%d established connections from b to a, want >= 4\n", n);
@@ -374,16 +345,16 @@ main(void)
 	printf("ok 2 - %d connections from b to a (" STRIPES " data endpoints + control)\n", n);
 	atomic_store(&b->step, S_STREAM);
 	CHECK(ft_wait_u64(&b->h[1].progress, 10, 60000));
-	ft_must("ip -n %s link set eth0 down", ns_name[0]);
+	ft_hosts_ok(hosts_cmd("ip -n %s link set eth0 down", hosts.ns[0]));
 	CHECK(waitpid(pb, &st, 0) == pb);
-	ft_kid_gone(pb);
+	hosts_proc_gone(pb);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	printf("ok 3 - link cut mid-stream: every striped copy completed exactly once, the late "
 	       "ones with an error status; GROUP_DESTROYED at b\n");
 	kill(a, SIGKILL);
 	CHECK(waitpid(a, &st, 0) == a);
-	ft_kid_gone(a);
-	ft_netns_end();
+	hosts_proc_gone(a);
+	hosts_end();
 	printf("4 passed, 0 failed\n");
 	return 0;
 }

@@ -3,11 +3,11 @@
  * Case type "fabric": inter-OS copies through the fabric driver, next to a
  * plain libfabric fi_write loop between the same two hosts in the same run.
  *
- * The two hosts are network namespaces joined by a veth pair, made here
- * (ip(8)) and removed before the case returns; where they cannot be made
- * (not root), both ends run on 127.0.0.1 and the case's name in the rows
- * ends with "@lo". Two
- * processes are forked, one per host:
+ * The two hosts are network namespaces joined by a veth pair, made with
+ * tools/common/netns_hosts.c and removed before the case returns, or by
+ * its hook if a signal ends the run first; where they cannot be made (not
+ * root), both ends run on 127.0.0.1 and the case's name in the rows ends
+ * with "@lo". Two processes are forked, one per host:
  *   target  creates a fabric device and a group, offers a window, and
  *           also serves a bare libfabric endpoint with a registered buffer
  *           (progressed by a thread of its own) for the reference loop;
@@ -34,7 +34,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +51,7 @@
 #include <rdma/fi_rma.h>
 
 #include "drivers/fabric/fab_rdm.h"
+#include "netns_hosts.h"
 #include "perf_case.h"
 #include "perf_env.h"
 #include "perf_measure.h"
@@ -83,65 +83,38 @@ fabric_set_key(struct perf_case *c, const char *key, const char *val, char *why,
 	return 0;
 }
 
+/* The two hosts: a pair of network namespaces on a veth pair (made and
+ * removed by netns_hosts.c, which also removes them if a signal ends the
+ * run), or both ends on 127.0.0.1 where namespaces cannot be made. */
 struct fab_hosts {
 	bool netns;
-	char ns[2][48];
-	char ip[2][16];
+	struct hosts_pair pair; /* ip[] is 127.0.0.1 twice without namespaces */
 };
 
+/* 0 (namespaces or loopback), or -EINTR: a signal stopped the run. */
 static int
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
+fab_hosts_up(struct fab_hosts *h)
 {
-	char cmd[320];
-	va_list ap;
-	int st;
+	int ret;
 
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	hosts_own();
+	ret = hosts_pair_up(&h->pair, "idd-perf", "10.212.0");
+	h->netns = ret == 0;
+	if (ret == 0 || ret == -EINTR)
+		return ret;
+	fprintf(stderr, "idd-perf: fabric: no network namespaces here (%s): both ends on "
+			"127.0.0.1\n", hosts_error());
+	for (int i = 0; i < 2; i++)
+		snprintf(h->pair.ip[i], sizeof(h->pair.ip[i]), "127.0.0.1");
+	return 0;
 }
 
 static void
-hosts_down(struct fab_hosts *h)
+fab_hosts_down(struct fab_hosts *h)
 {
-	if (!h->netns)
-		return;
-	for (int i = 0; i < 2; i++)
-		sh("ip netns del %s 2>/dev/null", h->ns[i]);
+	if (h->netns)
+		hosts_pair_down(&h->pair);
 	h->netns = false;
-}
-
-static void
-hosts_up(struct fab_hosts *h)
-{
-	unsigned int id = (unsigned int)getpid();
-
-	memset(h, 0, sizeof(*h));
-	for (int i = 0; i < 2; i++) {
-		snprintf(h->ns[i], sizeof(h->ns[i]), "idd-perf-%u-%c", id, 'a' + i);
-		snprintf(h->ip[i], sizeof(h->ip[i]), "10.212.0.%d", i + 1);
-	}
-	if (sh("ip netns add %s 2>/dev/null", h->ns[0]) != 0)
-		goto loopback;
-	h->netns = true;
-	if (sh("ip netns add %s", h->ns[1]) == 0 &&
-	    sh("ip -n %s link add eth0 type veth peer name eth0 netns %s", h->ns[0], h->ns[1]) == 0 &&
-	    sh("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-	       "ip -n %s link set lo up", h->ns[0], h->ip[0], h->ns[0], h->ns[0]) == 0 &&
-	    sh("ip -n %s addr add %s/24 dev eth0 && ip -n %s link set eth0 up && "
-	       "ip -n %s link set lo up", h->ns[1], h->ip[1], h->ns[1], h->ns[1]) == 0)
-		return;
-	hosts_down(h);
-loopback:
-	fprintf(stderr, "idd-perf: fabric: no network namespaces here (needs root): both "
-			"ends on 127.0.0.1\n");
-	for (int i = 0; i < 2; i++)
-		snprintf(h->ip[i], sizeof(h->ip[i]), "127.0.0.1");
 }
 
 /* A host is another machine: its process may use every CPU, not just the
@@ -163,18 +136,7 @@ unpin(void)
 static int
 enter(const struct fab_hosts *h, int i)
 {
-	char path[96];
-	int fd, ret;
-
-	if (!h->netns)
-		return 0;
-	snprintf(path, sizeof(path), "/run/netns/%s", h->ns[i]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = setns(fd, CLONE_NEWNET) == 0 ? 0 : -errno;
-	close(fd);
-	return ret;
+	return h->netns ? hosts_enter(h->pair.ns[i]) : 0;
 }
 
 /* ---- the bare libfabric endpoint (both ends) ---- */
@@ -349,7 +311,7 @@ target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t
 	unpin();
 	if (enter(h, 1) != 0)
 		_exit(2);
-	snprintf(args, sizeof(args), "driver=fabric,listen=%s:%u", h->ip[1],
+	snprintf(args, sizeof(args), "driver=fabric,listen=%s:%u", h->pair.ip[1],
 		 20000u + (unsigned int)getpid() % 30000u);
 	dev = idd_dma_dev_create("idd-perf-fab-t", args);
 	void *win = idd_mem_alloc(span, IDD_MEM_PEER_RW);
@@ -358,7 +320,7 @@ target_main(const struct fab_hosts *h, const struct perf_env *env, const uint8_t
 	if (dev < 0 || win == NULL || raw_buf == NULL ||
 	    idd_dma_access_pair_group_create((int16_t)dev, (unsigned char *)dom,
 					     (unsigned char *)env->token, &ti.gid, NULL) != 0 ||
-	    raw_open(&r, h->ip[1]) != 0 ||
+	    raw_open(&r, h->pair.ip[1]) != 0 ||
 	    fi_mr_reg(r.rdm.domain, raw_buf, span, FI_REMOTE_WRITE, 0, 1, 0, &r.mr, NULL) != 0)
 		_exit(3);
 	ti.win = (uint64_t)(uintptr_t)win;
@@ -428,8 +390,8 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 	if (enter(h, 0) != 0)
 		_exit(2);
 	const struct fabric_priv *fp = (const struct fabric_priv *)c->priv.bytes;
-	int n = snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->ip[0],
-			 h->ip[1], listen_port);
+	int n = snprintf(args, sizeof(args), "driver=fabric,bind=%s,connect=%s:%u", h->pair.ip[0],
+			 h->pair.ip[1], listen_port);
 
 	if (fp->stripes != 0)
 		snprintf(args + n, sizeof(args) - (size_t)n, ",stripes=%u", fp->stripes);
@@ -457,11 +419,11 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 		if (idd_dma_vchan_setup((int16_t)dev, v, &vc) != 0)
 			_exit(3);
 	}
-	if (idd_dma_start((int16_t)dev) != 0 || raw_open(&r, h->ip[0]) != 0)
+	if (idd_dma_start((int16_t)dev) != 0 || raw_open(&r, h->pair.ip[0]) != 0)
 		_exit(3);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ti->raw_port)};
 
-	inet_pton(AF_INET, h->ip[1], &sa.sin_addr);
+	inet_pton(AF_INET, h->pair.ip[1], &sa.sin_addr);
 	if (fi_av_insert(r.rdm.av, &sa, 1, &peer, 0, NULL) != 1)
 		_exit(3);
 	for (unsigned int i = 0; i < c->nb_sizes; i++) {
@@ -493,6 +455,17 @@ source_main(const struct perf_case *c, const struct fab_hosts *h, const struct p
 	_exit(write_all(out, res, sizeof(res)) == 0 ? 0 : 4);
 }
 
+/* A host's pipe failed: -EIO with @what, or -EINTR, silently, when a stop
+ * signal ended the hosts (idd-perf then says it was stopped). */
+static int
+host_failed(const struct perf_case *c, const char *what)
+{
+	if (perf_stop_signal)
+		return -EINTR;
+	fprintf(stderr, "idd-perf: case '%s': %s\n", c->name, what);
+	return -EIO;
+}
+
 static uint64_t
 fabric_window(const struct perf_case *c)
 {
@@ -520,7 +493,8 @@ fabric_run(const struct perf_case *c, struct perf_env *env)
 		return -EIO;
 	perf_progress("idd-perf: case %u/%u %s: setting up two hosts", env->case_no, env->nb_cases,
 		      c->name);
-	hosts_up(&h);
+	if (fab_hosts_up(&h) != 0)
+		return -EINTR;
 	if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(stop, O_CLOEXEC) != 0 || pipe2(sp, O_CLOEXEC) != 0) {
 		ret = -errno;
 		goto out;
@@ -530,9 +504,10 @@ fabric_run(const struct perf_case *c, struct perf_env *env)
 		close(stop[1]); /* or it would never see the end of file */
 		target_main(&h, env, tdom, span, tp[1], stop[0]);
 	}
+	if (t > 0)
+		(void)hosts_proc_add(t); /* killed with the hosts on a signal; 2 of 16 slots */
 	if (t < 0 || read_all(tp[0], &ti, sizeof(ti)) != 0) {
-		fprintf(stderr, "idd-perf: case '%s': the target host did not start\n", c->name);
-		ret = -EIO;
+		ret = host_failed(c, "the target host did not start");
 		goto out;
 	}
 	/* The target's listening port: the same rule as in target_main. */
@@ -542,9 +517,10 @@ fabric_run(const struct perf_case *c, struct perf_env *env)
 	s = fork();
 	if (s == 0)
 		source_main(c, &h, env, tdom, sdom, &ti, port, span, sp[1], stop[1]);
+	if (s > 0)
+		(void)hosts_proc_add(s);
 	if (s < 0 || read_all(sp[0], res, sizeof(res)) != 0) {
-		fprintf(stderr, "idd-perf: case '%s': the source host failed\n", c->name);
-		ret = -EIO;
+		ret = host_failed(c, "the source host failed");
 		goto out;
 	}
 	for (unsigned int i = 0; i < c->nb_sizes; i++) {
@@ -581,12 +557,18 @@ fabric_run(const struct perf_case *c, struct perf_env *env)
 			res[i].raw_gbps > 0 ? res[i].gbps / res[i].raw_gbps : 0.0);
 	}
 out:
-	if (s > 0)
+	/* After a stop signal the hosts' hook has killed and reaped both
+	 * already: these waitpid() calls then fail, harmlessly. */
+	if (s > 0) {
 		waitpid(s, &st, 0);
+		hosts_proc_gone(s);
+	}
 	if (stop[1] >= 0)
 		close(stop[1]); /* the target ends (the source's copy closed at its exit) */
-	if (t > 0)
+	if (t > 0) {
 		waitpid(t, &st, 0);
+		hosts_proc_gone(t);
+	}
 	for (int i = 0; i < 2; i++) {
 		if (tp[i] >= 0)
 			close(tp[i]);
@@ -595,7 +577,7 @@ out:
 		if (i == 0 && stop[0] >= 0)
 			close(stop[0]);
 	}
-	hosts_down(&h);
+	fab_hosts_down(&h);
 	return ret;
 }
 
