@@ -200,7 +200,8 @@ for pass in "${passes[@]}"; do
 		#
 		# Left out:
 		#   - suites doc and abi: doxygen, groff, python and nm scripts, no
-		#     idd code runs in them;
+		#     idd code runs in them; likewise sw_enqueue_frameless, which
+		#     reads the library's code with objdump;
 		#   - group_two_process and group_third_party (examples): they
 		#     re-exec themselves through /proc/self/exe, which under
 		#     valgrind is the memcheck tool, not the example (valgrind
@@ -224,7 +225,7 @@ for pass in "${passes[@]}"; do
 		#     (trace_notes, which reads the ELF notes, stays).
 		# All of them run in the asan pass, whose LeakSanitizer checks
 		# each process's exit.
-		skip_tests='^idd:(doc|abi)[+ ]|/ (group_two_process|group_third_party) |/ lim_fds$|/ group_scale$|/ idd-perf dma smoke thread$|/ trace_(bpftrace|perf)$'
+		skip_tests='^idd:(doc|abi)[+ ]|/ (group_two_process|group_third_party) |/ lim_fds$|/ group_scale$|/ idd-perf dma smoke thread$|/ trace_(bpftrace|perf)$|/ sw_enqueue_frameless$'
 		vg=(valgrind -q --vgdb=no --fair-sched=yes --error-exitcode=99
 			--leak-check=full "--errors-for-leak-kinds=definite,indirect,possible"
 			"--show-leak-kinds=definite,indirect,possible"
