@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers of the fabric tests (fab_test.h). */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +259,32 @@ ft_role_done(int16_t dev, int16_t destroy_gid, void *win, void *buf, struct ft_h
 	free(buf);
 	atomic_store(&self->result, 1);
 	exit(0);
+}
+
+int
+ft_reap(pid_t pid)
+{
+	int st;
+
+	CHECK(waitpid(pid, &st, 0) == pid);
+	hosts_proc_gone(pid);
+	return st;
+}
+
+bool
+ft_exited_ok(pid_t pid)
+{
+	int st = ft_reap(pid);
+
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+void
+ft_hosts_own(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	hosts_own();
 }
 
 void

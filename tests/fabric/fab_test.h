@@ -111,8 +111,21 @@ void ft_stream_until_gone(int16_t dev, uint16_t vchan, uint64_t src, uint64_t ds
 void ft_role_done(int16_t dev, int16_t destroy_gid, void *win, void *buf,
 		  struct ft_host *self) __attribute__((noreturn));
 
+/* Wait for child @pid to end and take it off the hosts' list (if it was
+ * on it): its wait status / whether it exited with 0. */
+int ft_reap(pid_t pid);
+bool ft_exited_ok(pid_t pid);
+
 /* Hosts as network namespaces (tools/common/netns_hosts.h), for the tests
- * that need more than one. The conductor calls hosts_own() first. */
+ * that need more than one. */
+
+/* The conductor's hosts_own(), with SIGINT and SIGTERM at their defaults
+ * first: a stop signal ends the test, its roles included, by that signal,
+ * once the hosts are removed. (libinfinipath, which libfabric loads, puts
+ * a handler there at load time that exits with 1 from inside the handler;
+ * ThreadSanitizer reports that, and the test runner would not see the
+ * signal.) */
+void ft_hosts_own(void);
 
 /* End the test if setting up hosts failed (@ret from netns_hosts.h): skip
  * (exit 77, saying why) where namespaces cannot be made at all, fail (exit

@@ -256,21 +256,11 @@ spawn(void (*fn)(void))
 	return ft_spawn_host(fn, 150);
 }
 
-static bool
-exited_ok(pid_t p)
-{
-	int st;
-
-	CHECK(waitpid(p, &st, 0) == p);
-	hosts_proc_gone(p);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 int
 main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	hosts_own();
+	ft_hosts_own();
 	alarm(170);
 	make_hosts();
 	b = ft_board_new();
@@ -282,7 +272,7 @@ main(void)
 
 	CHECK(ft_wait_int(&b->h[1].phase, S_JOINED, 60000));
 	CHECK(ft_wait_int(&b->h[2].phase, S_JOINED, 60000));
-	CHECK(exited_ok(spawn(role_intruder)));
+	CHECK(ft_exited_ok(spawn(role_intruder)));
 	printf("ok 1 - three hosts in one group; a wrong token is refused\n");
 	atomic_store(&b->step, S_JOINED);
 	for (int i = 0; i < 3; i++)
@@ -295,7 +285,7 @@ main(void)
 	atomic_store(&b->step, S_CHECKED);
 	CHECK(ft_wait_u64(&b->h[2].progress, 20, 60000));
 	ft_hosts_ok(hosts_cmd("ip -n %s link set %s down", ns_name[3], sw_if[2]));
-	CHECK(exited_ok(c));
+	CHECK(ft_exited_ok(c));
 	CHECK(ft_wait_int(&b->h[1].phase, S_CUT, 30000));
 	printf("ok 3 - link of c cut mid-transfer: MEMBER_LEFT at a and b, GROUP_DESTROYED "
 	       "and error statuses at c\n");
@@ -303,8 +293,8 @@ main(void)
 	CHECK(ft_wait_int(&b->h[0].phase, S_KILL, 30000));
 	CHECK(ft_wait_u64(&b->h[0].progress, 20, 60000));
 	kill(pb, SIGKILL);
-	CHECK(!exited_ok(pb));
-	CHECK(exited_ok(a));
+	CHECK(!ft_exited_ok(pb));
+	CHECK(ft_exited_ok(a));
 	printf("ok 4 - b killed mid-transfer: MEMBER_LEFT and error statuses at a; group "
 	       "destroyed\n");
 	hosts_end();

@@ -211,15 +211,6 @@ spawn(void (*fn)(void))
 	return ft_spawn(fn, 120);
 }
 
-static int
-reap(pid_t p)
-{
-	int status;
-
-	CHECK(waitpid(p, &status, 0) == p);
-	return status;
-}
-
 int
 main(void)
 {
@@ -235,7 +226,7 @@ main(void)
 	CHECK(ft_wait_int(&b->ready, 1, 20000));
 	pid_t x = spawn(role_intruder);
 
-	int xs = reap(x);
+	int xs = ft_reap(x);
 
 	CHECK(WIFEXITED(xs) && WEXITSTATUS(xs) == 0 && printf("ok - wrong token refused (EACCES), unknown group ENOENT\n"));
 	CHECK(ft_wait_int(&b->h[0].phase, 2, 60000));
@@ -244,8 +235,8 @@ main(void)
 	/* Kill the joiner once the stream is well under way. */
 	CHECK(ft_wait_u64(&b->h[0].progress, 20, 60000));
 	kill(j, SIGKILL);
-	reap(j);
-	int st = reap(a);
+	ft_reap(j);
+	int st = ft_reap(a);
 
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && atomic_load(&b->h[0].result) == 1);
 	printf("ok - joiner killed mid-transfer: MEMBER_LEFT, error statuses, group destroyed\n");

@@ -312,16 +312,12 @@ spawn(void (*fn)(void))
 int
 main(void)
 {
-	int st;
-
 	setvbuf(stdout, NULL, _IONBF, 0);
-	hosts_own();
+	ft_hosts_own();
 	alarm(170);
 	pid_t args = ft_spawn_host(role_args, 60);
 
-	CHECK(waitpid(args, &st, 0) == args);
-	hosts_proc_gone(args);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(ft_exited_ok(args));
 	printf("ok 0 - stripes= and cpu= out of range refused; stripes=16,cpu=0 taken\n");
 	ft_hosts_ok(hosts_pair_up(&hosts, "idd-fst", "10.214.0"));
 	b = ft_board_new();
@@ -346,14 +342,11 @@ main(void)
 	atomic_store(&b->step, S_STREAM);
 	CHECK(ft_wait_u64(&b->h[1].progress, 10, 60000));
 	ft_hosts_ok(hosts_cmd("ip -n %s link set eth0 down", hosts.ns[0]));
-	CHECK(waitpid(pb, &st, 0) == pb);
-	hosts_proc_gone(pb);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(ft_exited_ok(pb));
 	printf("ok 3 - link cut mid-stream: every striped copy completed exactly once, the late "
 	       "ones with an error status; GROUP_DESTROYED at b\n");
 	kill(a, SIGKILL);
-	CHECK(waitpid(a, &st, 0) == a);
-	hosts_proc_gone(a);
+	(void)ft_reap(a);
 	hosts_end();
 	printf("4 passed, 0 failed\n");
 	return 0;

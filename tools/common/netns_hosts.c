@@ -36,8 +36,7 @@ static char last_error[320];
 
 static const int stop_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
 #define NB_STOP_SIGS (sizeof(stop_sigs) / sizeof(stop_sigs[0]))
-static struct sigaction prior[NB_STOP_SIGS];
-static volatile sig_atomic_t hooked[NB_STOP_SIGS];
+static struct sigaction prior[NB_STOP_SIGS]; /* what the program had */
 
 static void __attribute__((format(printf, 1, 2)))
 set_error(const char *fmt, ...)
@@ -112,10 +111,8 @@ on_stop(int sig)
 	 * delivered as it would have been without us once this returns (it is
 	 * blocked until then). */
 	for (size_t i = 0; i < NB_STOP_SIGS; i++)
-		if (stop_sigs[i] == sig && hooked[i]) {
-			hooked[i] = 0;
+		if (stop_sigs[i] == sig)
 			sigaction(sig, &prior[i], NULL);
-		}
 	raise(sig);
 	errno = saved_errno;
 }
@@ -123,11 +120,20 @@ on_stop(int sig)
 void
 hosts_own(void)
 {
+	static bool at_exit;
 	struct sigaction sa;
 
-	if (owner == 0) {
+	if (owner != getpid()) {
+		/* A new owner, perhaps forked from another: what it inherited
+		 * is its parent's to remove, not its own. */
 		owner = getpid();
-		atexit(hosts_end);
+		nb_made = 0;
+		memset(procs, 0, sizeof(procs));
+		stopped_by = 0;
+	}
+	if (!at_exit) {
+		atexit(hosts_end); /* inherited by a forked owner: once is enough */
+		at_exit = true;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -136,14 +142,18 @@ hosts_own(void)
 	for (size_t i = 0; i < NB_STOP_SIGS; i++)
 		sigaddset(&sa.sa_mask, stop_sigs[i]);
 	for (size_t i = 0; i < NB_STOP_SIGS; i++) {
-		if (hooked[i])
+		struct sigaction now;
+
+		/* Ours already (hosts_own() again, or inherited from an owner
+		 * that forked us): what it saved is still the program's. */
+		sigaction(stop_sigs[i], NULL, &now);
+		if (now.sa_handler == on_stop)
 			continue;
-		sigaction(stop_sigs[i], NULL, &prior[i]);
+		prior[i] = now;
 		/* Restart system calls exactly when the program's handler did:
 		 * idd-perf relies on a read of a host's pipe failing with EINTR. */
-		sa.sa_flags = prior[i].sa_flags & SA_RESTART;
+		sa.sa_flags = now.sa_flags & SA_RESTART;
 		sigaction(stop_sigs[i], &sa, NULL);
-		hooked[i] = 1;
 	}
 }
 

@@ -42,7 +42,8 @@
 #define HOSTS_NAME_MAX 32
 
 /* Become the owner: hosts_end() at exit and the signal hooks (see above).
- * Calling it again, e.g. for each run of a benchmark case, is harmless. */
+ * Calling it again, e.g. for each run of a benchmark case, is harmless; a
+ * process forked from an owner that calls it starts with nothing listed. */
 void hosts_own(void);
 
 /* Kill and reap the listed host processes, delete the namespaces made.
