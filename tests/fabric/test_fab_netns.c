@@ -11,8 +11,9 @@
  *      and host process are gone before its handler runs, and it makes no
  *      more hosts (-EINTR).
  *   3. An owner without one: a host process killed by SIGTERM removes
- *      nothing; SIGINT to the owner kills it (of SIGINT, as without the
- *      hook) and removes its hosts.
+ *      nothing; nor does SIGHUP, which the owner ignores (nohup); SIGINT
+ *      to the owner kills it (of SIGINT, as without the hook) and removes
+ *      its hosts.
  *   4. An owner that exits with its hosts up leaves none behind.
  *
  * Skipped (exit 77) where namespaces cannot be made.
@@ -142,7 +143,9 @@ static void
 owner_run(enum owner_end how)
 {
 	/* SIGINT as the conductor left it (the default, and the hook with
-	 * it, inherited); SIGTERM with a handler of our own. */
+	 * it, inherited); SIGTERM with a handler of our own; SIGHUP ignored. */
+	if (how == END_DEFAULT)
+		signal(SIGHUP, SIG_IGN);
 	if (how == END_HANDLER) {
 		struct sigaction sa;
 
@@ -244,12 +247,16 @@ main(void)
 		ft_sleep_ms(1);
 	CHECK(is_zombie(atomic_load(&ob->host)));
 	CHECK(ns_exists(ob->pair.ns[0]) && ns_exists(ob->pair.ns[1]));
+	kill(p, SIGHUP);
+	ft_sleep_ms(200);
+	CHECK(kill(p, 0) == 0 && !is_zombie(p));
+	CHECK(ns_exists(ob->pair.ns[0]) && ns_exists(ob->pair.ns[1]));
 	kill(p, SIGINT);
 	st = ft_reap(p);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
 	CHECK(!ns_exists(ob->pair.ns[0]) && !ns_exists(ob->pair.ns[1]));
-	printf("ok 3 - a host process's death removes nothing; SIGINT kills the owner as before "
-	       "and removes its hosts\n");
+	printf("ok 3 - a host process's death and an ignored SIGHUP remove nothing; SIGINT kills "
+	       "the owner as before and removes its hosts\n");
 
 	p = owner_start(owner_exits);
 	atomic_store(&ob->go_exit, 1);

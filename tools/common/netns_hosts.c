@@ -145,9 +145,11 @@ hosts_own(void)
 		struct sigaction now;
 
 		/* Ours already (hosts_own() again, or inherited from an owner
-		 * that forked us): what it saved is still the program's. */
+		 * that forked us): what it saved is still the program's. An
+		 * ignored signal (SIGHUP under nohup) stays ignored: it ends
+		 * nothing, so it must not end the hosts either. */
 		sigaction(stop_sigs[i], NULL, &now);
-		if (now.sa_handler == on_stop)
+		if (now.sa_handler == on_stop || now.sa_handler == SIG_IGN)
 			continue;
 		prior[i] = now;
 		/* Restart system calls exactly when the program's handler did:

@@ -19,8 +19,10 @@
  * those signals. The hook removes the hosts, puts the program's own
  * disposition back and raises the signal again: a program without a handler
  * dies of it as before (a test), one with a handler gets it as before
- * (idd-perf stops its run and says so). In any other process (a host
- * process forked by the owner) the hook removes nothing.
+ * (idd-perf stops its run and says so). A signal the program ignores is
+ * left alone. In any other process (a host process forked by the owner)
+ * the hook removes nothing. A program installs its own handlers first: one
+ * installed after hosts_own() replaces the hook.
  *
  * Names are "<prefix>-<owner's pid>-<tag>" (hosts_name()): unique among
  * the processes that run at the same time, so parallel tests and idd-perf
