@@ -165,18 +165,6 @@ assert_pipes_work(const struct app_pipes *a)
 /* fork(): in the child every pipe is still open and works, and can be
  * dup2'ed as a child about to exec would; the child's exit status counts
  * what failed. */
-/* A forked child's end: exec, as such a child would, with status @bad != 0
- * as a failure. (Not _exit(): a child forked while the control thread held
- * a fresh allocation only in its registers inherits that block with no
- * thread to own it, which valgrind, following children, reports as lost
- * at _exit; an exec ends the image unchecked.) */
-static void
-child_end(int bad)
-{
-	execl(bad == 0 ? "/bin/true" : "/bin/false", bad == 0 ? "true" : "false", (char *)NULL);
-	_exit(127);
-}
-
 static void
 assert_pipes_survive_fork(const struct app_pipes *a)
 {
@@ -201,7 +189,7 @@ assert_pipes_survive_fork(const struct app_pipes *a)
 				bad++;
 			}
 		}
-		child_end(bad);
+		harness_child_exit(bad != 0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -432,7 +420,7 @@ fork_while_a_connection_closes(void **state)
 				bad++;
 			}
 		}
-		child_end(bad);
+		harness_child_exit(bad != 0);
 	}
 	sem_post(&forked_sem);
 	assert_int_equal(waitpid(pid, &status, 0), pid);

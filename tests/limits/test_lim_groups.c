@@ -125,9 +125,9 @@ joiner_fork(struct joiner *j, int16_t gid, unsigned int n)
 			if (c == 'l' && group_leave(0, gid) != 0)
 				_exit(3);
 			if (c == 'x')
-				_exit(0);
+				harness_child_exit(false);
 		}
-		_exit(0); /* the parent is gone */
+		harness_child_exit(false); /* the parent is gone */
 	}
 	close(res[1]);
 	close(cmd[0]);
