@@ -258,6 +258,25 @@ best(double a, double b)
 	return a > b ? a : b;
 }
 
+/* One row of byte rates: @cached and @rotating are copies of @size bytes
+ * per second. */
+static void
+print_gbs(const char *label, uint32_t size, double cached, double rotating)
+{
+	printf("  %-34s %8.2f GB/s %8.2f GB/s\n", label, cached * size / 1e9,
+	       rotating * size / 1e9);
+}
+
+/* The same for a large size, labelled "<size> MiB <what>". */
+static void
+print_gbs_mib(uint32_t size, const char *what, double cached, double rotating)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "%u MiB %s", size >> 20, what);
+	print_gbs(label, size, cached, rotating);
+}
+
 /* Where the peer's window [@addr, @addr + @len) is mapped in this process,
  * through device @dev's handler @h (internal API: a benchmark may look). The
  * handler's reference is kept until exit, and the peer stays, so the
@@ -539,14 +558,10 @@ main(int argc, char **argv)
 					p_r = best(p_r, rate_pvw(s.peer.pid, &r_in, 4096));
 				}
 			}
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", "4 KiB into peer, burst 32",
-			       in_c * 4096 / 1e9, in_r * 4096 / 1e9);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", "4 KiB out of peer, burst 32",
-			       out_c * 4096 / 1e9, out_r * 4096 / 1e9);
+			print_gbs("4 KiB into peer, burst 32", 4096, in_c, in_r);
+			print_gbs("4 KiB out of peer, burst 32", 4096, out_c, out_r);
 			if (!thread) {
-				printf("  %-34s %8.2f GB/s %8.2f GB/s\n",
-				       "4 KiB process_vm_writev x32/call", p_c * 4096 / 1e9,
-				       p_r * 4096 / 1e9);
+				print_gbs("4 KiB process_vm_writev x32/call", 4096, p_c, p_r);
 				printf("  %-34s %11.1fx %11.1fx\n", "  idd into peer / process_vm_writev",
 				       in_c / p_c, in_r / p_r);
 			}
@@ -558,7 +573,6 @@ main(int argc, char **argv)
 			double in_c = 0, in_r = 0, out_c = 0, out_r = 0, m_c = 0, m_r = 0;
 			double pi_c = 0, pi_r = 0, po_c = 0, po_r = 0;
 			unsigned int b = sz >= (16u << 20) ? 2 : 8;
-			char name[64];
 			/* The same walks as idd's, by memcpy over the same pages. */
 			uint8_t *small_here = peer_pages(dev, s.h_peer, s.peer_small, 64 * MIB);
 			uint8_t *big_here = peer_pages(dev, s.h_peer, s.peer_big, WSET / 2);
@@ -580,20 +594,11 @@ main(int argc, char **argv)
 				po_c = best(po_c, rate_memcpy(&c_pout, sz));
 				po_r = best(po_r, rate_memcpy(&r_pout, sz));
 			}
-			snprintf(name, sizeof(name), "%u MiB into peer", sz >> 20);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", name, in_c * sz / 1e9,
-			       in_r * sz / 1e9);
-			snprintf(name, sizeof(name), "%u MiB out of peer", sz >> 20);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", name, out_c * sz / 1e9,
-			       out_r * sz / 1e9);
-			snprintf(name, sizeof(name), "%u MiB memcpy, own buffers", sz >> 20);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", name, m_c * sz / 1e9, m_r * sz / 1e9);
-			snprintf(name, sizeof(name), "%u MiB memcpy into peer's pages", sz >> 20);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", name, pi_c * sz / 1e9,
-			       pi_r * sz / 1e9);
-			snprintf(name, sizeof(name), "%u MiB memcpy out of them", sz >> 20);
-			printf("  %-34s %8.2f GB/s %8.2f GB/s\n", name, po_c * sz / 1e9,
-			       po_r * sz / 1e9);
+			print_gbs_mib(sz, "into peer", in_c, in_r);
+			print_gbs_mib(sz, "out of peer", out_c, out_r);
+			print_gbs_mib(sz, "memcpy, own buffers", m_c, m_r);
+			print_gbs_mib(sz, "memcpy into peer's pages", pi_c, pi_r);
+			print_gbs_mib(sz, "memcpy out of them", po_c, po_r);
 			printf("  %-34s %12.2f %12.2f\n", "  into peer / memcpy, own buffers",
 			       in_c / m_c, in_r / m_r);
 			printf("  %-34s %12.2f %12.2f\n", "  into peer / memcpy, same pages",
