@@ -24,7 +24,7 @@
 
 /* No free slot for one more operation. head - collected never exceeds
  * nb_desc, so the ring is full exactly when head is nb_desc ahead; put that
- * way, the test needs no copy of head (one register fewer, see enq_copy()). */
+ * way, the test needs no copy of head (one register fewer: the note below). */
 static inline bool
 sw_ring_full(const struct sw_vchan *vc, uint16_t head)
 {
