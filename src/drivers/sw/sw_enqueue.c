@@ -124,7 +124,7 @@ sw_submit_vchan(struct sw_dev *sd, struct sw_vchan *vc)
 	/* The burst boundary travels in the descriptor, so the engine can
 	 * apply the fence rule per burst even when it sees several bursts
 	 * at once. */
-	vc->ring[(uint16_t)(head - 1) & vc->mask].flags |= SW_F_BURST_END;
+	sw_desc_set_flags(&vc->ring[(uint16_t)(head - 1) & vc->mask], SW_F_BURST_END);
 	sw_count(&vc->n_submitted, (uint16_t)(head - sub));
 	if (!sd->thread_engine) {
 		atomic_store_explicit(&vc->submitted, head, memory_order_relaxed);
@@ -166,21 +166,30 @@ sw_enq_submit(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
 	return head;
 }
 
-/* Take the free slot @head of @vc and write one operation into it. The
- * slot is taken first, so that head + 1 is stored while head is still in
- * a register and no copy of it stays live (see the no-frame note above). */
-static inline __attribute__((always_inline)) struct sw_desc *
-sw_enq_write(struct sw_vchan *vc, uint16_t head, uint64_t src, uint64_t dst, uint32_t len,
-	     uint16_t op_flags)
+/* Take the free slot @head of @vc and write one narrow operation into it
+ * (sw_desc_narrow() holds). The slot is taken first, so that head + 1 is
+ * stored while head is still in a register and no copy of it stays live
+ * (see the no-frame note above). */
+static inline __attribute__((always_inline)) void
+sw_enq_write(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint64_t len,
+	     uint8_t op_flags)
 {
 	struct sw_desc *d = &vc->ring[head & vc->mask];
 
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
-	d->src = src;
-	d->dst = dst;
-	d->len = len;
-	d->op_flags = op_flags;
-	return d;
+	sw_desc_encode(d, a, b, len, op_flags);
+}
+
+/* Write an operation whose operands do not fit a descriptor (sw_ring.h)
+ * into the free slot @head: out of the fast path's way, and reached by a
+ * tail call once the ring is known to have room. */
+static __attribute__((noinline, cold)) int
+sw_enq_wide(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
+	    uint8_t op_flags)
+{
+	sw_desc_put(vc, head, a, b, len, op_flags);
+	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
+	return head;
 }
 
 /* Common tail of every enqueue: submit when asked to. */
@@ -239,6 +248,8 @@ enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_copy_full(sd, vc, src, dst, length, flags);
+	if (sw_unlikely(!sw_desc_narrow(src, dst, length)))
+		return sw_enq_wide(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
 	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
 	/* After the descriptor, when its values no longer need registers. */
 	sw_enq_prefetch(vc, src, dst);
@@ -286,6 +297,8 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_fill_full(sd, vc, pattern, dst, length, flags);
+	if (sw_unlikely(!sw_desc_narrow(pattern, dst, length)))
+		return sw_enq_wide(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
 	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
 	return head;
 }
@@ -332,7 +345,7 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	struct sw_dev *sd = dev_private;
 	uint64_t src_total, dst_total;
 	struct sw_vchan *vc;
-	struct sw_desc *d;
+	uint8_t op_flags;
 	uint16_t head;
 	uint32_t pos;
 
@@ -355,10 +368,11 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);
 	vc->sge_head = pos + nb_src + nb_dst;
 
-	d = sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0,
-			 SW_OP_FLAGS(SW_OP_COPY_SG, flags));
+	op_flags = SW_OP_FLAGS(SW_OP_COPY_SG, flags);
 	if (src_total == 0 || src_total != dst_total)
-		d->flags |= SW_F_BAD_LEN;
+		op_flags |= SW_F_BAD_LEN;
+	/* The position wraps at 2^32, the counts are 16-bit: always narrow. */
+	sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags);
 	return sw_enq_done(sd, vc, head, flags);
 }
 

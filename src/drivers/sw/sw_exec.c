@@ -283,35 +283,35 @@ static inline __attribute__((always_inline)) uint16_t
 sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, bool local,
 	uint64_t *bytes)
 {
+	const unsigned int flags = sw_desc_op_flags(d->hi);
+	/* Decoded once: the copy's stores could alias the descriptor as far
+	 * as the compiler knows. */
+	const struct sw_desc_wide o = sw_desc_decode(vc, d);
+	const uint32_t len = o.len;
 	void *dp;
 	const void *sp;
 
-	switch (__builtin_expect(d->op, SW_OP_COPY)) {
-	case SW_OP_COPY: {
-		/* Read once: the copy's stores could alias the descriptor as far
-		 * as the compiler knows. */
-		const uint32_t len = d->len;
-
+	switch (__builtin_expect(sw_desc_opcode(flags), SW_OP_COPY)) {
+	case SW_OP_COPY:
 		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		sp = sw_src_ptr(xd, local, d->src, len);
+		sp = sw_src_ptr(xd, local, o.a, len);
 		if (!local && sw_unlikely(sp == NULL))
 			return IDD_DMA_STATUS_INVALID_SRC_ADDR;
-		dp = sw_dst_ptr(xd, local, d->dst, len);
+		dp = sw_dst_ptr(xd, local, o.b, len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		sw_copy_bytes(dp, sp, len, sw_stream_above(vc, d->flags));
+		sw_copy_bytes(dp, sp, len, sw_stream_above(vc, flags));
 		*bytes += len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
-	}
 	case SW_OP_FILL:
-		if (sw_unlikely(d->len == 0))
+		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		dp = sw_dst_ptr(xd, local, d->dst, d->len);
+		dp = sw_dst_ptr(xd, local, o.b, len);
 		if (!local && sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
-		sw_fill_bytes(dp, d->src, d->len, sw_stream_above(vc, d->flags));
-		*bytes += d->len;
+		sw_fill_bytes(dp, o.a, len, sw_stream_above(vc, flags));
+		*bytes += len;
 		return IDD_DMA_STATUS_SUCCESSFUL;
 	/* The out-of-line cases count into a variable of their own, so that
 	 * the loop's byte count never has its address taken and stays in a
@@ -320,17 +320,17 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 		uint64_t n = 0;
 		uint16_t st;
 
-		if (sw_unlikely(d->flags & SW_F_BAD_LEN))
+		if (sw_unlikely(flags & SW_F_BAD_LEN))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
-		st = sw_exec_sg(xd, local, vc->sges, (uint32_t)d->src, d->dst & 0xffff,
-				(uint32_t)d->src + (d->dst & 0xffff), (unsigned int)(d->dst >> 16),
-				vc->sge_mask, sw_stream_above(vc, d->flags), &n);
+		st = sw_exec_sg(xd, local, vc->sges, (uint32_t)o.a, o.b & 0xffff,
+				(uint32_t)o.a + (o.b & 0xffff), (unsigned int)(o.b >> 16),
+				vc->sge_mask, sw_stream_above(vc, flags), &n);
 		*bytes += n;
 		return st;
 	}
 	case SW_OP_OPS: {
 		uint64_t n = 0;
-		uint16_t st = sw_exec_op(vc, xd, local, (struct idd_dma_op *)(uintptr_t)d->src, &n);
+		uint16_t st = sw_exec_op(vc, xd, local, (struct idd_dma_op *)(uintptr_t)o.a, &n);
 
 		*bytes += n;
 		return st;
@@ -342,8 +342,9 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 void
 sw_record_failure(struct sw_vchan *vc, const struct sw_desc *d, uint16_t idx, uint16_t status)
 {
-	if (d->op == SW_OP_OPS)
-		((struct idd_dma_op *)(uintptr_t)d->src)->status = (enum idd_dma_status_code)status;
+	if (sw_desc_opcode(sw_desc_op_flags(d->hi)) == SW_OP_OPS)
+		((struct idd_dma_op *)(uintptr_t)sw_desc_decode(vc, d).a)->status =
+			(enum idd_dma_status_code)status;
 	else
 		vc->status[idx & vc->mask] = status;
 }
@@ -431,7 +432,7 @@ sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
 	 * where they are stored or masked. */
 	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
 		const struct sw_desc *d = &ring[i & mask];
-		const unsigned int flags = d->flags;
+		const unsigned int flags = sw_desc_op_flags(d->hi);
 		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 
 		if (sw_fence_admits(&state, flags))
@@ -462,17 +463,16 @@ static inline __attribute__((always_inline)) uint16_t
 sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d,
 	     unsigned int flags, bool src_peer, bool dst_peer, uint64_t *bytes)
 {
-	const uint32_t len = d->len;
+	const struct sw_desc_wide o = sw_desc_decode(vc, d);
+	const uint32_t len = o.len;
 	void *sp, *dp;
 
-	if (sw_unlikely(d->op != SW_OP_COPY || len == 0))
+	if (sw_unlikely(sw_desc_opcode(flags) != SW_OP_COPY || len == 0))
 		return sw_exec(vc, xd, d, false, bytes);
-	sp = src_peer ? sw_xlate_peer(&xd->src, d->src, len, MEM_ACCESS_READ)
-		      : (void *)(uintptr_t)d->src;
+	sp = src_peer ? sw_xlate_peer(&xd->src, o.a, len, MEM_ACCESS_READ) : (void *)(uintptr_t)o.a;
 	if (src_peer && sw_unlikely(sp == NULL))
 		return IDD_DMA_STATUS_INVALID_SRC_ADDR;
-	dp = dst_peer ? sw_xlate_peer(&xd->dst, d->dst, len, MEM_ACCESS_WRITE)
-		      : (void *)(uintptr_t)d->dst;
+	dp = dst_peer ? sw_xlate_peer(&xd->dst, o.b, len, MEM_ACCESS_WRITE) : (void *)(uintptr_t)o.b;
 	if (dst_peer && sw_unlikely(dp == NULL))
 		return IDD_DMA_STATUS_INVALID_DST_ADDR;
 	sw_copy_bytes(dp, sp, len, sw_stream_above(vc, flags));
@@ -503,7 +503,7 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	sw_sides_enter(xd);
 	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
 		const struct sw_desc *d = &ring[i & mask];
-		const unsigned int flags = d->flags;
+		const unsigned int flags = sw_desc_op_flags(d->hi);
 		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 
 		if (sw_fence_admits(&state, flags))

@@ -28,14 +28,9 @@ enqueue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t
 			  (uint16_t)(head - atomic_load_explicit(&vc->collected,
 								 memory_order_relaxed)));
 	n = nb_ops < room ? nb_ops : room;
-	for (uint16_t i = 0; i < n; i++) {
-		struct sw_desc *d = &vc->ring[(uint16_t)(head + i) & vc->mask];
-
-		d->src = (uintptr_t)ops[i];
-		d->dst = 0;
-		d->len = 0;
-			d->op_flags = SW_OP_FLAGS(SW_OP_OPS, ops[i]->flags);
-	}
+	for (uint16_t i = 0; i < n; i++)
+		sw_desc_put(vc, (uint16_t)(head + i), (uintptr_t)ops[i], 0, 0,
+			    SW_OP_FLAGS(SW_OP_OPS, ops[i]->flags));
 	if (n == 0)
 		return 0;
 	atomic_store_explicit(&vc->head, (uint16_t)(head + n), memory_order_relaxed);
@@ -75,8 +70,8 @@ dequeue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t
 		n = nb_ops;
 	failures = atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) != vc->coll_errors;
 	for (uint16_t i = 0; i < n; i++) {
-		struct idd_dma_op *op =
-			(struct idd_dma_op *)(uintptr_t)vc->ring[(uint16_t)(coll + i) & vc->mask].src;
+		const struct sw_desc *d = &vc->ring[(uint16_t)(coll + i) & vc->mask];
+		struct idd_dma_op *op = (struct idd_dma_op *)(uintptr_t)sw_desc_decode(vc, d).a;
 
 		ops[i] = op;
 		if (sw_unlikely(failures) && op->status != IDD_DMA_STATUS_SUCCESSFUL)

@@ -57,7 +57,7 @@ sw_dev_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 			     "each other", dev->name);
 		return -EINVAL;
 	}
-	vchans = aligned_alloc(SW_CACHE_LINE, size);
+	vchans = aligned_alloc(_Alignof(struct sw_vchan), size);
 	if (vchans == NULL) {
 		IDD_LOG(ERR, "dev %s: configure refused: out of memory for %u vchans", dev->name,
 			conf->nb_vchans);

@@ -62,43 +62,101 @@ enum sw_opcode {
 	SW_OP_OPS, /* an application's struct idd_dma_op (enq/deq mode) */
 };
 
-/* sw_desc::flags. The fence and the LLC hint keep the bits they have in
+/* The op_flags byte of a descriptor: the opcode in bits 5-6 and these
+ * flags. The fence and the LLC hint keep the bits they have in
  * IDD_DMA_OP_FLAG_*, so that enqueue carries them over with one mask. */
 #define SW_F_FENCE 0x01     /* IDD_DMA_OP_FLAG_FENCE */
 #define SW_F_BURST_END 0x02 /* last operation handed over by one submit */
 #define SW_F_LLC 0x04       /* IDD_DMA_OP_FLAG_LLC: never stream (sw_stream.h) */
 #define SW_F_BAD_LEN 0x08   /* copy_sg lists with no bytes or unequal totals */
+#define SW_F_WIDE 0x10      /* the operands are in the slot's struct sw_desc_wide */
+#define SW_OP_SHIFT 5
 
-/* One operation; two per cache line. */
+/*
+ * One operation in 16 bytes, four per cache line. With the thread engine
+ * every descriptor line travels from the producer's core to the worker's
+ * and back once per lap of the ring; where the two cores are far apart
+ * those transfers bound the rate of small copies, so the fewer lines an
+ * operation takes the better (doc/design.md).
+ *
+ *   lo: bits 0-47 operand a, bits 48-63 length bits 0-15
+ *   hi: bits 0-47 operand b, bits 48-55 length bits 16-23, bits 56-63 op_flags
+ *
+ * a: copy source, fill pattern, copy_sg position of the first entry in
+ *    the sge FIFO, enqueue_ops the struct idd_dma_op pointer;
+ * b: copy and fill destination, copy_sg nb_src | nb_dst << 16.
+ *
+ * An operation whose operands do not fit in 48 bits or whose length does
+ * not fit in 24 (a fill pattern with high bits set, an address above the
+ * user range of today's x86-64 and arm64, a copy of 16 MiB or more) is
+ * "wide": its operands and length go to the slot's entry of the vchan's
+ * wide array, and the descriptor carries only op_flags with SW_F_WIDE.
+ */
 struct sw_desc {
-	/* copy: source; fill: pattern; copy_sg: position of the first entry
-	 * in the sge ring; ops: the struct idd_dma_op pointer. */
-	uint64_t src;
-	/* copy, fill: destination; copy_sg: nb_src | nb_dst << 16. */
-	uint64_t dst;
-	uint32_t len; /* copy, fill: bytes */
-	union {
-		struct {
-			uint8_t op;    /* enum sw_opcode */
-			uint8_t flags; /* SW_F_* */
-		};
-		uint16_t op_flags; /* both in one store: SW_OP_FLAGS() */
-	};
-	uint8_t pad[10];
+	uint64_t lo;
+	uint64_t hi;
 };
-_Static_assert(sizeof(struct sw_desc) == 32, "two descriptors per cache line");
+_Static_assert(sizeof(struct sw_desc) == 16, "four descriptors per cache line");
+#define SW_DESC_PER_LINE (SW_CACHE_LINE / sizeof(struct sw_desc))
+
+/* The operands of a wide operation, or of any operation once decoded. */
+struct sw_desc_wide {
+	uint64_t a;
+	uint64_t b;
+	uint32_t len;
+};
+
+#define SW_NARROW_BITS 48
+#define SW_NARROW_MASK ((UINT64_C(1) << SW_NARROW_BITS) - 1)
+#define SW_NARROW_LEN_BITS 24
 
 /* The SW_F_* bits carried over from the IDD_DMA_OP_FLAG_* word @flags. */
 #define SW_DESC_FLAGS(flags) ((flags) & (IDD_DMA_OP_FLAG_FENCE | IDD_DMA_OP_FLAG_LLC))
 
-/* sw_desc::op_flags for @op with the SW_DESC_FLAGS() of @flags. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) | SW_DESC_FLAGS(flags) << 8))
-#else
-#define SW_OP_FLAGS(op, flags) ((uint16_t)((op) << 8 | SW_DESC_FLAGS(flags)))
-#endif
+/* The op_flags byte for @op with the SW_DESC_FLAGS() of @flags. */
+#define SW_OP_FLAGS(op, flags) ((uint8_t)((op) << SW_OP_SHIFT | SW_DESC_FLAGS(flags)))
 _Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE && SW_F_LLC == IDD_DMA_OP_FLAG_LLC,
 	       "the fence and LLC bits are shared by both encodings");
+
+/* True when @a, @b and @len fit a descriptor without a wide entry. Put as
+ * one shift of one value, so that the enqueue fast path needs a single
+ * scratch register for it. */
+static inline bool
+sw_desc_narrow(uint64_t a, uint64_t b, uint64_t len)
+{
+	return (a | b | len << (SW_NARROW_BITS - SW_NARROW_LEN_BITS)) >>
+		       SW_NARROW_BITS ==
+	       0;
+}
+
+/* Write a narrow operation (sw_desc_narrow() holds). @len is 64-bit, so
+ * that both of its uses share one zero-extended register. */
+static inline void
+sw_desc_encode(struct sw_desc *d, uint64_t a, uint64_t b, uint64_t len, uint8_t op_flags)
+{
+	d->lo = a | len << SW_NARROW_BITS;
+	d->hi = b | (len >> 16) << SW_NARROW_BITS | (uint64_t)op_flags << 56;
+}
+
+/* The op_flags byte of a descriptor whose hi word is @hi. */
+static inline unsigned int
+sw_desc_op_flags(uint64_t hi)
+{
+	return (unsigned int)(hi >> 56);
+}
+
+static inline unsigned int
+sw_desc_opcode(unsigned int op_flags)
+{
+	return op_flags >> SW_OP_SHIFT;
+}
+
+/* Set SW_F_* bits in a written descriptor (producer only). */
+static inline void
+sw_desc_set_flags(struct sw_desc *d, uint8_t bits)
+{
+	d->hi |= (uint64_t)bits << 56;
+}
 
 /*
  * The address space one side of an inter-domain vchan lives in, fixed at
@@ -134,11 +192,17 @@ struct sw_xdom {
 	int16_t dev_id; /* for releasing the handlers */
 };
 
-/* Four cache lines, so that indexing the vchan array is a shift. */
+/* Cores fetch lines in aligned pairs (the adjacent-line prefetcher), so
+ * fields that one side writes and the other must not touch are kept a pair
+ * apart, not just a line (doc/design.md, "vchan layout"). */
+#define SW_PAIR_ALIGN (2 * SW_CACHE_LINE)
+
+/* Four groups of two cache lines, so that indexing the vchan array is a
+ * shift. */
 struct sw_vchan {
 	/* Written by vchan setup and start/stop only; read by both sides.
 	 * The stats baselines share the line: only stats_reset writes them. */
-	_Alignas(SW_CACHE_LINE) struct sw_desc *ring;
+	_Alignas(SW_PAIR_ALIGN) struct sw_desc *ring;
 	uint16_t *status;         /* per slot, see the file comment */
 	struct idd_dma_sge *sges; /* copy_sg lists: a FIFO of sge_mask + 1 entries */
 	uint32_t sge_mask;
@@ -154,7 +218,7 @@ struct sw_vchan {
 	/* Producer: the thread that enqueues, submits and collects. head and
 	 * the counters are atomics only because dump and stats_get read them
 	 * from another thread; the producer uses relaxed loads and stores. */
-	_Alignas(SW_CACHE_LINE) _Atomic uint16_t head;
+	_Alignas(SW_PAIR_ALIGN) _Atomic uint16_t head;
 	_Atomic uint16_t collected;
 	uint32_t coll_errors; /* failures reported so far (wraps) */
 	uint32_t sge_head;    /* next free sge FIFO position */
@@ -170,10 +234,10 @@ struct sw_vchan {
 	const struct mem_wt_cache *pf_dst;
 
 	/* Producer to engine. */
-	_Alignas(SW_CACHE_LINE) _Atomic uint16_t submitted;
+	_Alignas(SW_PAIR_ALIGN) _Atomic uint16_t submitted;
 
 	/* Engine to producer, and the engine's own state. */
-	_Alignas(SW_CACHE_LINE) _Atomic uint16_t finished;
+	_Alignas(SW_PAIR_ALIGN) _Atomic uint16_t finished;
 	_Atomic uint32_t fin_errors; /* failures written so far (wraps) */
 	uint8_t fence_state;         /* engine only: enum sw_fence_state */
 	/* Copies and fills longer than this are streamed past the caches
@@ -185,8 +249,11 @@ struct sw_vchan {
 	/* Set up at vchan setup, NULL for an ordinary vchan; the engine reads
 	 * it only when !local. */
 	struct sw_xdom *xd;
+	/* Per slot, the operands of a wide operation (struct sw_desc); set at
+	 * vchan setup, written by the producer, read by the engine. */
+	struct sw_desc_wide *wide;
 };
-_Static_assert(sizeof(struct sw_vchan) == 4 * SW_CACHE_LINE, "vchan is four cache lines");
+_Static_assert(sizeof(struct sw_vchan) == 4 * SW_PAIR_ALIGN, "vchan is four pairs of lines");
 
 /* Per-burst fence rule, kept by the engine across calls because the thread
  * engine may process one burst in several pieces. */
@@ -195,6 +262,37 @@ enum sw_fence_state {
 	SW_BURST_FAILED,  /* something failed; the next fenced op stops the burst */
 	SW_BURST_SKIPPED, /* the rest of this burst is NOT_ATTEMPTED */
 };
+
+/* The operands of the descriptor @d of @vc, narrow or wide. */
+static inline __attribute__((always_inline)) struct sw_desc_wide
+sw_desc_decode(const struct sw_vchan *vc, const struct sw_desc *d)
+{
+	const uint64_t lo = d->lo, hi = d->hi;
+
+	if (sw_unlikely(sw_desc_op_flags(hi) & SW_F_WIDE))
+		return vc->wide[d - vc->ring];
+	return (struct sw_desc_wide){
+		.a = lo & SW_NARROW_MASK,
+		.b = hi & SW_NARROW_MASK,
+		.len = (uint32_t)(lo >> SW_NARROW_BITS | (hi >> SW_NARROW_BITS & 0xff) << 16),
+	};
+}
+
+/* Write an operation into the slot of @vc at position @pos, narrow or wide
+ * (the enqueue fast paths write narrow ones themselves). */
+static inline void
+sw_desc_put(struct sw_vchan *vc, uint16_t pos, uint64_t a, uint64_t b, uint32_t len,
+	    uint8_t op_flags)
+{
+	struct sw_desc *d = &vc->ring[pos & vc->mask];
+
+	if (sw_desc_narrow(a, b, len)) {
+		sw_desc_encode(d, a, b, len, op_flags);
+		return;
+	}
+	vc->wide[pos & vc->mask] = (struct sw_desc_wide){.a = a, .b = b, .len = len};
+	sw_desc_encode(d, 0, 0, 0, (uint8_t)(op_flags | SW_F_WIDE));
+}
 
 /* Producer-side counter update (ring_collect.h). */
 static inline void

@@ -12,10 +12,12 @@ sw_vchan_free(struct sw_vchan *vc)
 	free(vc->ring);
 	free(vc->status);
 	free(vc->sges);
+	free(vc->wide);
 	sw_xdom_free(vc->xd);
 	vc->ring = NULL;
 	vc->status = NULL;
 	vc->sges = NULL;
+	vc->wide = NULL;
 	vc->xd = NULL;
 }
 
@@ -62,9 +64,12 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 		return ret;
 	fresh.ring = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.ring));
 	fresh.status = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.status));
-	/* Not zeroed: an entry is always written before it is read. */
+	/* These two are not zeroed: an entry is always written before it is
+	 * read. */
 	fresh.sges = aligned_alloc(SW_CACHE_LINE, nb_sges * sizeof(*fresh.sges));
-	if (fresh.ring == NULL || fresh.status == NULL || fresh.sges == NULL) {
+	fresh.wide = aligned_alloc(SW_CACHE_LINE, conf->nb_desc * sizeof(*fresh.wide));
+	if (fresh.ring == NULL || fresh.status == NULL || fresh.sges == NULL ||
+	    fresh.wide == NULL) {
 		sw_vchan_free(&fresh);
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: out of memory for %u descriptors",
 			dev->name, vchan, conf->nb_desc);

@@ -419,6 +419,51 @@ stream_cases(const char *args, uint64_t flags)
 	dev = saved;
 }
 
+/* Operations on both sides of the descriptor's narrow limits (a length of
+ * 2^24, operands of 2^48: src/drivers/sw/sw_ring.h), interleaved in one
+ * burst: each must do exactly its own work, in order. */
+static void
+test_descriptor_widths(void **state)
+{
+	enum { NB = 6 };
+	const size_t big = (size_t)1 << 24;
+	const uint64_t narrow_pattern = (UINT64_C(1) << 48) - 1, wide_pattern = UINT64_C(1) << 48;
+	uint8_t *src = t_alloc(big + 1), *dst = t_alloc(2 * big + 64);
+	enum idd_dma_status_code st[NB];
+	uint16_t last;
+	int idx[NB];
+
+	(void)state;
+	t_pattern(src, big + 1, 24);
+	memset(dst, 0, 2 * big + 64);
+	idx[0] = idd_dma_copy(dev, 0, T_IOVA(src), T_IOVA(dst), (uint32_t)big - 1, 0);
+	idx[1] = idd_dma_fill(dev, 0, wide_pattern, T_IOVA(dst + 2 * big), 16, 0);
+	idx[2] = idd_dma_copy(dev, 0, T_IOVA(src), T_IOVA(dst + big), (uint32_t)big, 0);
+	idx[3] = idd_dma_fill(dev, 0, narrow_pattern, T_IOVA(dst + 2 * big + 16), 16, 0);
+	idx[4] = idd_dma_copy(dev, 0, T_IOVA(src + big), T_IOVA(dst + 2 * big + 32), 1, 0);
+	idx[5] = idd_dma_fill(dev, 0, 0, T_IOVA(dst + 2 * big + 40), 0, IDD_DMA_OP_FLAG_SUBMIT);
+	for (int i = 1; i < NB; i++)
+		assert_int_equal(idx[i], (uint16_t)(idx[0] + i));
+	assert_int_equal(t_wait_status(dev, 0, NB, &last, st), NB);
+	assert_int_equal(last, (uint16_t)idx[NB - 1]);
+	for (int i = 0; i < NB - 1; i++)
+		assert_int_equal(st[i], IDD_DMA_STATUS_SUCCESSFUL);
+	/* A zero length travels in the descriptor like any other. */
+	assert_int_equal(st[NB - 1], IDD_DMA_STATUS_INVALID_LENGTH);
+	t_assert_same(dst, src, big - 1, "narrow copy of 2^24 - 1 bytes");
+	assert_int_equal(dst[big - 1], 0);
+	t_assert_same(dst + big, src, big, "wide copy of 2^24 bytes");
+	for (size_t i = 0; i < 16; i++) {
+		assert_int_equal(dst[2 * big + i], (uint8_t)(wide_pattern >> (8 * (i % 8))));
+		assert_int_equal(dst[2 * big + 16 + i], (uint8_t)(narrow_pattern >> (8 * (i % 8))));
+	}
+	assert_int_equal(dst[2 * big + 32], src[big]);
+	for (size_t i = 2 * big + 33; i < 2 * big + 64; i++)
+		assert_int_equal(dst[i], 0);
+	t_free(src, big + 1);
+	t_free(dst, 2 * big + 64);
+}
+
 static void
 test_copy_streamed(void **state)
 {
@@ -440,6 +485,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_copy_sg_fifo),
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_copy_streamed),
+		cmocka_unit_test(test_descriptor_widths),
 	};
 
 	t_parse_engine(argc, argv);
