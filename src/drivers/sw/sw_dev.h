@@ -111,9 +111,15 @@ int sw_stats_ext_get(const struct idd_dma_dev *dev, uint16_t vchan,
 /* sw_dump.c */
 int sw_dev_dump(const struct idd_dma_dev *dev, FILE *f);
 
-/* sw_enqueue.c: fast-path entries */
+/* sw_enqueue.c: fast-path entries. copy and fill have one per ring format
+ * (sw_desc.h): sw_enq_copy() for the inline engine's full descriptors,
+ * sw_enq_copy_packed() for the thread engine's packed ones. */
 int sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
 		uint32_t length, uint64_t flags);
+int sw_enq_copy_packed(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
+		       uint32_t length, uint64_t flags);
+int sw_enq_fill_packed(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
+		       uint32_t length, uint64_t flags);
 int sw_enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 		   const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
 int sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,

@@ -42,10 +42,10 @@ sw_silent_make_room(const struct sw_dev *sd, struct sw_vchan *vc)
 
 static inline __attribute__((always_inline)) int
 enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
-	 uint64_t flags);
+	 uint64_t flags, bool packed);
 static inline __attribute__((always_inline)) int
 enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
-	 uint64_t flags);
+	 uint64_t flags, bool packed);
 static inline __attribute__((always_inline)) int
 enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
@@ -86,25 +86,31 @@ sw_vchan_number(const struct sw_dev *sd, const struct sw_vchan *vc)
 }
 
 static __attribute__((noinline, cold)) int
-sw_enq_copy_full(struct sw_dev *sd, struct sw_vchan *vc, idd_iova_t src, idd_iova_t dst,
-		 uint32_t length, uint64_t flags)
+sw_enq_copy_no_room(struct sw_dev *sd, struct sw_vchan *vc, idd_iova_t src, idd_iova_t dst,
+		    uint32_t length, uint64_t flags)
 {
+	uint16_t vchan = sw_vchan_number(sd, vc);
+
 	if (!sw_silent_make_room(sd, vc))
 		return -ENOSPC;
-	return enq_copy(sd, sw_vchan_number(sd, vc), src, dst, length, flags);
+	return vc->packed ? enq_copy(sd, vchan, src, dst, length, flags, true)
+			  : enq_copy(sd, vchan, src, dst, length, flags, false);
 }
 
 static __attribute__((noinline, cold)) int
-sw_enq_fill_full(struct sw_dev *sd, struct sw_vchan *vc, uint64_t pattern, idd_iova_t dst,
-		 uint32_t length, uint64_t flags)
+sw_enq_fill_no_room(struct sw_dev *sd, struct sw_vchan *vc, uint64_t pattern, idd_iova_t dst,
+		    uint32_t length, uint64_t flags)
 {
+	uint16_t vchan = sw_vchan_number(sd, vc);
+
 	if (!sw_silent_make_room(sd, vc))
 		return -ENOSPC;
-	return enq_fill(sd, sw_vchan_number(sd, vc), pattern, dst, length, flags);
+	return vc->packed ? enq_fill(sd, vchan, pattern, dst, length, flags, true)
+			  : enq_fill(sd, vchan, pattern, dst, length, flags, false);
 }
 
 static __attribute__((noinline, cold)) int
-sw_enq_copy_sg_full(struct sw_dev *sd, struct sw_vchan *vc, const struct idd_dma_sge *src,
+sw_enq_copy_sg_no_room(struct sw_dev *sd, struct sw_vchan *vc, const struct idd_dma_sge *src,
 		    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst,
 		    uint64_t flags)
 {
@@ -124,7 +130,7 @@ sw_submit_vchan(struct sw_dev *sd, struct sw_vchan *vc)
 	/* The burst boundary travels in the descriptor, so the engine can
 	 * apply the fence rule per burst even when it sees several bursts
 	 * at once. */
-	sw_desc_set_flags(&vc->ring[(uint16_t)(head - 1) & vc->mask], SW_F_BURST_END);
+	sw_slot_set_flags(vc, (uint16_t)(head - 1), SW_F_BURST_END);
 	sw_count(&vc->n_submitted, (uint16_t)(head - sub));
 	if (!sd->thread_engine) {
 		atomic_store_explicit(&vc->submitted, head, memory_order_relaxed);
@@ -166,28 +172,26 @@ sw_enq_submit(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
 	return head;
 }
 
-/* Take the free slot @head of @vc and write one narrow operation into it
- * (sw_desc_narrow() holds). The slot is taken first, so that head + 1 is
+/* Take the free slot @head of @vc and write one operation into it (in the
+ * packed format it must fit). The slot is taken first, so that head + 1 is
  * stored while head is still in a register and no copy of it stays live
  * (see the no-frame note above). */
 static inline __attribute__((always_inline)) void
 sw_enq_write(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint64_t len,
-	     uint8_t op_flags)
+	     uint8_t op_flags, bool packed)
 {
-	struct sw_desc *d = &vc->ring[head & vc->mask];
-
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
-	sw_desc_encode(d, a, b, len, op_flags);
+	sw_slot_write(vc->ring, head & vc->mask, a, b, len, op_flags, packed);
 }
 
-/* Write an operation whose operands do not fit a descriptor (sw_ring.h)
- * into the free slot @head: out of the fast path's way, and reached by a
- * tail call once the ring is known to have room. */
+/* Packed format: an operation that does not fit a descriptor (sw_desc.h),
+ * written into the free slot @head out of the fast path's way, reached by
+ * a tail call once the ring is known to have room. */
 static __attribute__((noinline, cold)) int
 sw_enq_wide(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
 	    uint8_t op_flags)
 {
-	sw_desc_put(vc, head, a, b, len, op_flags);
+	sw_slot_put(vc, head, a, b, len, op_flags);
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
 	return head;
 }
@@ -233,7 +237,7 @@ sw_enq_prefetch(const struct sw_vchan *vc, uint64_t src, uint64_t dst)
 
 static inline __attribute__((always_inline)) int
 enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
-	 uint64_t flags)
+	 uint64_t flags, bool packed)
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
@@ -247,12 +251,14 @@ enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint
 	sw_opaque(vc);
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
-		return sw_enq_copy_full(sd, vc, src, dst, length, flags);
-	if (sw_unlikely(!sw_desc_narrow(src, dst, length)))
+		return sw_enq_copy_no_room(sd, vc, src, dst, length, flags);
+	if (packed && sw_unlikely(!sw_packed_fits(src, dst, length)))
 		return sw_enq_wide(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
-	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
-	/* After the descriptor, when its values no longer need registers. */
-	sw_enq_prefetch(vc, src, dst);
+	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags), packed);
+	/* After the descriptor, when its values no longer need registers.
+	 * Only the inline engine (full format) copies on this core. */
+	if (!packed)
+		sw_enq_prefetch(vc, src, dst);
 	return head;
 }
 
@@ -263,18 +269,33 @@ static __attribute__((noinline)) int
 sw_enq_copy_submit(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_copy(dev_private, vchan, src, dst, length, flags & ~IDD_DMA_OP_FLAG_SUBMIT);
+	const uint64_t f = flags & ~IDD_DMA_OP_FLAG_SUBMIT;
+	int ret = ((struct sw_dev *)dev_private)->thread_engine
+			  ? enq_copy(dev_private, vchan, src, dst, length, f, true)
+			  : enq_copy(dev_private, vchan, src, dst, length, f, false);
 
 	if (ret >= 0)
 		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
 	return ret;
 }
 
+/* The entries, one per ring format (sw_desc.h): the inline engine's
+ * devices get the full one, the thread engine's the packed one. */
 int
 sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_copy(dev_private, vchan, src, dst, length, flags);
+	int ret = enq_copy(dev_private, vchan, src, dst, length, flags, false);
+
+	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
+	return ret;
+}
+
+int
+sw_enq_copy_packed(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
+		   uint32_t length, uint64_t flags)
+{
+	int ret = enq_copy(dev_private, vchan, src, dst, length, flags, true);
 
 	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
 	return ret;
@@ -282,7 +303,7 @@ sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, u
 
 static inline __attribute__((always_inline)) int
 enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
-	 uint64_t flags)
+	 uint64_t flags, bool packed)
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
@@ -296,10 +317,10 @@ enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, ui
 	sw_opaque(vc);
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
-		return sw_enq_fill_full(sd, vc, pattern, dst, length, flags);
-	if (sw_unlikely(!sw_desc_narrow(pattern, dst, length)))
+		return sw_enq_fill_no_room(sd, vc, pattern, dst, length, flags);
+	if (packed && sw_unlikely(!sw_packed_fits(pattern, dst, length)))
 		return sw_enq_wide(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
-	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
+	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags), packed);
 	return head;
 }
 
@@ -307,8 +328,10 @@ static __attribute__((noinline)) int
 sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_fill(dev_private, vchan, pattern, dst, length,
-			   flags & ~IDD_DMA_OP_FLAG_SUBMIT);
+	const uint64_t f = flags & ~IDD_DMA_OP_FLAG_SUBMIT;
+	int ret = ((struct sw_dev *)dev_private)->thread_engine
+			  ? enq_fill(dev_private, vchan, pattern, dst, length, f, true)
+			  : enq_fill(dev_private, vchan, pattern, dst, length, f, false);
 
 	if (ret >= 0)
 		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
@@ -319,7 +342,17 @@ int
 sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags);
+	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags, false);
+
+	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
+	return ret;
+}
+
+int
+sw_enq_fill_packed(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
+		   uint32_t length, uint64_t flags)
+{
+	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags, true);
 
 	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
 	return ret;
@@ -362,7 +395,7 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	/* A free slot implies room in the sge FIFO (see SW_SGE_PER_DESC). */
 	if (sw_unlikely(sw_ring_full(vc, head)))
-		return sw_enq_copy_sg_full(sd, vc, src, dst, nb_src, nb_dst, flags);
+		return sw_enq_copy_sg_no_room(sd, vc, src, dst, nb_src, nb_dst, flags);
 	pos = vc->sge_head;
 	src_total = sw_sge_push(vc, pos, src, nb_src);
 	dst_total = sw_sge_push(vc, pos + nb_src, dst, nb_dst);
@@ -371,8 +404,11 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	op_flags = SW_OP_FLAGS(SW_OP_COPY_SG, flags);
 	if (src_total == 0 || src_total != dst_total)
 		op_flags |= SW_F_BAD_LEN;
-	/* The position wraps at 2^32, the counts are 16-bit: always narrow. */
-	sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags);
+	/* The position wraps at 2^32, the counts are 16-bit: always fits. */
+	if (vc->packed)
+		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, true);
+	else
+		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, false);
 	return sw_enq_done(sd, vc, head, flags);
 }
 

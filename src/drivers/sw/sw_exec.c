@@ -279,19 +279,18 @@ sw_exec_op(const struct sw_vchan *vc, struct sw_xdom *xd, bool local, struct idd
 	return st;
 }
 
+/* Perform one operation: @flags is its op_flags byte, @o its operands
+ * (read from the descriptor before any byte moves: the copy's stores could
+ * alias the ring as far as the compiler knows). */
 static inline __attribute__((always_inline)) uint16_t
-sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, bool local,
-	uint64_t *bytes)
+sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
+	const struct sw_operands o, bool local, uint64_t *bytes)
 {
-	const unsigned int flags = sw_desc_op_flags(d->hi);
-	/* Decoded once: the copy's stores could alias the descriptor as far
-	 * as the compiler knows. */
-	const struct sw_desc_wide o = sw_desc_decode(vc, d);
 	const uint32_t len = o.len;
 	void *dp;
 	const void *sp;
 
-	switch (__builtin_expect(sw_desc_opcode(flags), SW_OP_COPY)) {
+	switch (__builtin_expect(sw_opcode_of(flags), SW_OP_COPY)) {
 	case SW_OP_COPY:
 		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
@@ -340,13 +339,17 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d, 
 }
 
 void
-sw_record_failure(struct sw_vchan *vc, const struct sw_desc *d, uint16_t idx, uint16_t status)
+sw_record_failure(struct sw_vchan *vc, uint16_t pos, uint16_t status)
 {
-	if (sw_desc_opcode(sw_desc_op_flags(d->hi)) == SW_OP_OPS)
-		((struct idd_dma_op *)(uintptr_t)sw_desc_decode(vc, d).a)->status =
-			(enum idd_dma_status_code)status;
-	else
-		vc->status[idx & vc->mask] = status;
+	const unsigned int slot = pos & vc->mask;
+	struct idd_dma_op *op;
+
+	if (sw_opcode_of(sw_slot_op_flags(vc->ring, slot, vc->packed)) != SW_OP_OPS) {
+		vc->status[slot] = status;
+		return;
+	}
+	op = (struct idd_dma_op *)(uintptr_t)sw_slot_operands(vc->ring, vc->wide, slot, vc->packed).a;
+	op->status = (enum idd_dma_status_code)status;
 }
 
 /* The fence rule, before an operation: false when it must not be attempted
@@ -363,11 +366,11 @@ sw_fence_admits(unsigned int *state, unsigned int flags)
 /* After an operation: record a failure, and end the burst's fence state at
  * its last operation. */
 static inline __attribute__((always_inline)) void
-sw_settle(struct sw_vchan *vc, const struct sw_desc *d, unsigned int i, unsigned int flags,
-	  uint16_t st, unsigned int *state, uint32_t *failed)
+sw_settle(struct sw_vchan *vc, unsigned int i, unsigned int flags, uint16_t st,
+	  unsigned int *state, uint32_t *failed)
 {
 	if (sw_unlikely(st != IDD_DMA_STATUS_SUCCESSFUL)) {
-		sw_record_failure(vc, d, (uint16_t)i, st);
+		sw_record_failure(vc, (uint16_t)i, st);
 		(*failed)++;
 		if (*state == SW_BURST_OK)
 			*state = SW_BURST_FAILED;
@@ -418,11 +421,12 @@ sw_publish_part(struct sw_vchan *vc, unsigned int i, unsigned int state, uint32_
 }
 
 /* A vchan whose both sides are this process: no translation, no read-side
- * section. */
-static void
-sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
+ * section. @packed: the ring's format, a constant in each caller. */
+static inline __attribute__((always_inline)) void
+sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to, bool packed)
 {
-	const struct sw_desc *ring = vc->ring;
+	const void *ring = vc->ring;
+	const struct sw_operands *wide = vc->wide;
 	const unsigned int mask = vc->mask;
 	unsigned int state = vc->fence_state;
 	uint32_t failed = 0;
@@ -431,13 +435,14 @@ sw_run_local(struct sw_vchan *vc, uint16_t from, uint16_t to)
 	/* A native-width counter: ring positions are taken modulo 2^16 only
 	 * where they are stored or masked. */
 	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
-		const struct sw_desc *d = &ring[i & mask];
-		const unsigned int flags = sw_desc_op_flags(d->hi);
+		const unsigned int slot = i & mask;
+		const unsigned int flags = sw_slot_op_flags(ring, slot, packed);
 		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 
 		if (sw_fence_admits(&state, flags))
-			st = sw_exec(vc, NULL, d, true, &bytes);
-		sw_settle(vc, d, i, flags, st, &state, &failed);
+			st = sw_exec(vc, NULL, flags, sw_slot_operands(ring, wide, slot, packed), true,
+				     &bytes);
+		sw_settle(vc, i, flags, st, &state, &failed);
 		if (sw_unlikely(bytes >= next_publish))
 			sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
 	}
@@ -460,15 +465,14 @@ sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access
  * @dst_peer are constants in each caller, so that the local side costs
  * nothing. Other operations go through sw_exec(). */
 static inline __attribute__((always_inline)) uint16_t
-sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc *d,
-	     unsigned int flags, bool src_peer, bool dst_peer, uint64_t *bytes)
+sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
+	     const struct sw_operands o, bool src_peer, bool dst_peer, uint64_t *bytes)
 {
-	const struct sw_desc_wide o = sw_desc_decode(vc, d);
 	const uint32_t len = o.len;
 	void *sp, *dp;
 
-	if (sw_unlikely(sw_desc_opcode(flags) != SW_OP_COPY || len == 0))
-		return sw_exec(vc, xd, d, false, bytes);
+	if (sw_unlikely(sw_opcode_of(flags) != SW_OP_COPY || len == 0))
+		return sw_exec(vc, xd, flags, o, false, bytes);
 	sp = src_peer ? sw_xlate_peer(&xd->src, o.a, len, MEM_ACCESS_READ) : (void *)(uintptr_t)o.a;
 	if (src_peer && sw_unlikely(sp == NULL))
 		return IDD_DMA_STATUS_INVALID_SRC_ADDR;
@@ -490,9 +494,11 @@ sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, const struct sw_desc
  * lives from one operation to the next, and the side caches hold values,
  * not pointers. */
 static inline __attribute__((always_inline)) void
-sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool dst_peer)
+sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool dst_peer,
+	    bool packed)
 {
-	const struct sw_desc *ring = vc->ring;
+	const void *ring = vc->ring;
+	const struct sw_operands *wide = vc->wide;
 	const unsigned int mask = vc->mask;
 	struct sw_xdom *xd = vc->xd;
 	unsigned int state = vc->fence_state;
@@ -502,13 +508,14 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	mem_rcu_read_lock();
 	sw_sides_enter(xd);
 	for (unsigned int i = from, n = (uint16_t)(to - from); n != 0; n--, i++) {
-		const struct sw_desc *d = &ring[i & mask];
-		const unsigned int flags = sw_desc_op_flags(d->hi);
+		const unsigned int slot = i & mask;
+		const unsigned int flags = sw_slot_op_flags(ring, slot, packed);
 		uint16_t st = IDD_DMA_STATUS_NOT_ATTEMPTED;
 
 		if (sw_fence_admits(&state, flags))
-			st = sw_exec_peer(vc, xd, d, flags, src_peer, dst_peer, &bytes);
-		sw_settle(vc, d, i, flags, st, &state, &failed);
+			st = sw_exec_peer(vc, xd, flags, sw_slot_operands(ring, wide, slot, packed),
+					  src_peer, dst_peer, &bytes);
+		sw_settle(vc, i, flags, st, &state, &failed);
 		if (sw_unlikely(bytes >= next_publish))
 			sw_publish_part(vc, i, state, &failed, bytes, &next_publish);
 		if (sw_unlikely(bytes >= section_end)) {
@@ -522,36 +529,49 @@ sw_run_peer(struct sw_vchan *vc, uint16_t from, uint16_t to, bool src_peer, bool
 	sw_publish(vc, to, state, failed, bytes - (next_publish - SW_PUBLISH_BYTES));
 }
 
-/* One copy of the loop per combination of sides. */
-static void
-sw_run_to_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
-{
-	sw_run_peer(vc, from, to, false, true);
-}
+/* One copy of the loop per combination of sides and ring format. */
+#define SW_RUN_VARIANTS(fmt, packed)                                                      \
+	static void sw_run_local_##fmt(struct sw_vchan *vc, uint16_t from, uint16_t to)   \
+	{                                                                                 \
+		sw_run_local(vc, from, to, packed);                                       \
+	}                                                                                 \
+	static void sw_run_to_peer_##fmt(struct sw_vchan *vc, uint16_t from, uint16_t to) \
+	{                                                                                 \
+		sw_run_peer(vc, from, to, false, true, packed);                           \
+	}                                                                                 \
+	static void sw_run_from_peer_##fmt(struct sw_vchan *vc, uint16_t from,            \
+					   uint16_t to)                                   \
+	{                                                                                 \
+		sw_run_peer(vc, from, to, true, false, packed);                           \
+	}                                                                                 \
+	static void sw_run_peer_to_peer_##fmt(struct sw_vchan *vc, uint16_t from,         \
+					      uint16_t to)                                \
+	{                                                                                 \
+		sw_run_peer(vc, from, to, true, true, packed);                            \
+	}                                                                                 \
+	static void sw_run_##fmt(struct sw_vchan *vc, uint16_t from, uint16_t to)         \
+	{                                                                                 \
+		if (sw_likely(vc->local))                                                 \
+			sw_run_local_##fmt(vc, from, to);                                 \
+		else if (vc->xd->src.table == NULL)                                       \
+			sw_run_to_peer_##fmt(vc, from, to);                               \
+		else if (vc->xd->dst.table == NULL)                                       \
+			sw_run_from_peer_##fmt(vc, from, to);                             \
+		else                                                                      \
+			sw_run_peer_to_peer_##fmt(vc, from, to);                          \
+	}
 
-static void
-sw_run_from_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
-{
-	sw_run_peer(vc, from, to, true, false);
-}
-
-static void
-sw_run_peer_to_peer(struct sw_vchan *vc, uint16_t from, uint16_t to)
-{
-	sw_run_peer(vc, from, to, true, true);
-}
+SW_RUN_VARIANTS(full, false)
+SW_RUN_VARIANTS(packed, true)
 
 void
 sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to)
 {
-	/* Two loops: for a vchan whose both sides are this process the local
-	 * one has no translation at all and needs no read-side section. */
-	if (sw_likely(vc->local))
-		sw_run_local(vc, from, to);
-	else if (vc->xd->src.table == NULL)
-		sw_run_to_peer(vc, from, to);
-	else if (vc->xd->dst.table == NULL)
-		sw_run_from_peer(vc, from, to);
+	/* Two loops per format: for a vchan whose both sides are this process
+	 * the local one has no translation at all and needs no read-side
+	 * section. */
+	if (vc->packed)
+		sw_run_packed(vc, from, to);
 	else
-		sw_run_peer_to_peer(vc, from, to);
+		sw_run_full(vc, from, to);
 }

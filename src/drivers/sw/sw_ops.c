@@ -29,7 +29,7 @@ enqueue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t
 								 memory_order_relaxed)));
 	n = nb_ops < room ? nb_ops : room;
 	for (uint16_t i = 0; i < n; i++)
-		sw_desc_put(vc, (uint16_t)(head + i), (uintptr_t)ops[i], 0, 0,
+		sw_slot_put(vc, (uint16_t)(head + i), (uintptr_t)ops[i], 0, 0,
 			    SW_OP_FLAGS(SW_OP_OPS, ops[i]->flags));
 	if (n == 0)
 		return 0;
@@ -70,8 +70,9 @@ dequeue_ops(struct sw_dev *sd, uint16_t vchan, struct idd_dma_op **ops, uint16_t
 		n = nb_ops;
 	failures = atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) != vc->coll_errors;
 	for (uint16_t i = 0; i < n; i++) {
-		const struct sw_desc *d = &vc->ring[(uint16_t)(coll + i) & vc->mask];
-		struct idd_dma_op *op = (struct idd_dma_op *)(uintptr_t)sw_desc_decode(vc, d).a;
+		const unsigned int slot = (uint16_t)(coll + i) & vc->mask;
+		const struct sw_operands o = sw_slot_operands(vc->ring, vc->wide, slot, vc->packed);
+		struct idd_dma_op *op = (struct idd_dma_op *)(uintptr_t)o.a;
 
 		ops[i] = op;
 		if (sw_unlikely(failures) && op->status != IDD_DMA_STATUS_SUCCESSFUL)

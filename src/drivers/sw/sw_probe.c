@@ -146,9 +146,9 @@ sw_probe(struct idd_dma_dev *dev, struct kvargs *args)
 	sd->stream_min = stream_min;
 
 	dev->dev_ops = &sw_dev_ops;
-	dev->fp_obj->copy = sw_enq_copy;
+	dev->fp_obj->copy = sd->thread_engine ? sw_enq_copy_packed : sw_enq_copy;
 	dev->fp_obj->copy_sg = sw_enq_copy_sg;
-	dev->fp_obj->fill = sw_enq_fill;
+	dev->fp_obj->fill = sd->thread_engine ? sw_enq_fill_packed : sw_enq_fill;
 	dev->fp_obj->submit = sw_submit;
 	dev->fp_obj->completed = sw_completed;
 	dev->fp_obj->completed_status = sw_completed_status;

@@ -16,9 +16,9 @@
  *
  * The enqueuing thread (the "producer") owns head, collected and the
  * scatter-gather list ring; the engine owns finished. Only submitted and
- * finished cross threads, each on its own cache line, so that the two
- * sides of the thread engine do not invalidate each other's lines on every
- * operation.
+ * finished cross threads, each on its own pair of cache lines, so that the
+ * two sides of the thread engine do not invalidate each other's lines on
+ * every operation.
  *
  * Statuses: a slot's status word is non-zero only while it holds a failed
  * operation that nobody has collected yet. The engine counts failures
@@ -34,6 +34,7 @@
 #include <idd/idd_dmadev.h>
 
 #include "drivers/ring_collect.h"
+#include "drivers/sw/sw_desc.h"
 #include "mem/window_table.h"
 
 #define SW_CACHE_LINE 64
@@ -54,109 +55,6 @@ _Static_assert(SW_MAX_DESC <= 32768, "16-bit positions need nb_desc <= 2^15");
  * per side (what DMA hardware typically offers) keep this at 512 bytes
  * per slot; the FIFO's pages are not touched until copy_sg uses them. */
 #define SW_SGE_PER_DESC (2 * SW_MAX_SGES)
-
-enum sw_opcode {
-	SW_OP_COPY,
-	SW_OP_FILL,
-	SW_OP_COPY_SG,
-	SW_OP_OPS, /* an application's struct idd_dma_op (enq/deq mode) */
-};
-
-/* The op_flags byte of a descriptor: the opcode in bits 5-6 and these
- * flags. The fence and the LLC hint keep the bits they have in
- * IDD_DMA_OP_FLAG_*, so that enqueue carries them over with one mask. */
-#define SW_F_FENCE 0x01     /* IDD_DMA_OP_FLAG_FENCE */
-#define SW_F_BURST_END 0x02 /* last operation handed over by one submit */
-#define SW_F_LLC 0x04       /* IDD_DMA_OP_FLAG_LLC: never stream (sw_stream.h) */
-#define SW_F_BAD_LEN 0x08   /* copy_sg lists with no bytes or unequal totals */
-#define SW_F_WIDE 0x10      /* the operands are in the slot's struct sw_desc_wide */
-#define SW_OP_SHIFT 5
-
-/*
- * One operation in 16 bytes, four per cache line. With the thread engine
- * every descriptor line travels from the producer's core to the worker's
- * and back once per lap of the ring; where the two cores are far apart
- * those transfers bound the rate of small copies, so the fewer lines an
- * operation takes the better (doc/design.md).
- *
- *   lo: bits 0-47 operand a, bits 48-63 length bits 0-15
- *   hi: bits 0-47 operand b, bits 48-55 length bits 16-23, bits 56-63 op_flags
- *
- * a: copy source, fill pattern, copy_sg position of the first entry in
- *    the sge FIFO, enqueue_ops the struct idd_dma_op pointer;
- * b: copy and fill destination, copy_sg nb_src | nb_dst << 16.
- *
- * An operation whose operands do not fit in 48 bits or whose length does
- * not fit in 24 (a fill pattern with high bits set, an address above the
- * user range of today's x86-64 and arm64, a copy of 16 MiB or more) is
- * "wide": its operands and length go to the slot's entry of the vchan's
- * wide array, and the descriptor carries only op_flags with SW_F_WIDE.
- */
-struct sw_desc {
-	uint64_t lo;
-	uint64_t hi;
-};
-_Static_assert(sizeof(struct sw_desc) == 16, "four descriptors per cache line");
-#define SW_DESC_PER_LINE (SW_CACHE_LINE / sizeof(struct sw_desc))
-
-/* The operands of a wide operation, or of any operation once decoded. */
-struct sw_desc_wide {
-	uint64_t a;
-	uint64_t b;
-	uint32_t len;
-};
-
-#define SW_NARROW_BITS 48
-#define SW_NARROW_MASK ((UINT64_C(1) << SW_NARROW_BITS) - 1)
-#define SW_NARROW_LEN_BITS 24
-
-/* The SW_F_* bits carried over from the IDD_DMA_OP_FLAG_* word @flags. */
-#define SW_DESC_FLAGS(flags) ((flags) & (IDD_DMA_OP_FLAG_FENCE | IDD_DMA_OP_FLAG_LLC))
-
-/* The op_flags byte for @op with the SW_DESC_FLAGS() of @flags. */
-#define SW_OP_FLAGS(op, flags) ((uint8_t)((op) << SW_OP_SHIFT | SW_DESC_FLAGS(flags)))
-_Static_assert(SW_F_FENCE == IDD_DMA_OP_FLAG_FENCE && SW_F_LLC == IDD_DMA_OP_FLAG_LLC,
-	       "the fence and LLC bits are shared by both encodings");
-
-/* True when @a, @b and @len fit a descriptor without a wide entry. Put as
- * one shift of one value, so that the enqueue fast path needs a single
- * scratch register for it. */
-static inline bool
-sw_desc_narrow(uint64_t a, uint64_t b, uint64_t len)
-{
-	return (a | b | len << (SW_NARROW_BITS - SW_NARROW_LEN_BITS)) >>
-		       SW_NARROW_BITS ==
-	       0;
-}
-
-/* Write a narrow operation (sw_desc_narrow() holds). @len is 64-bit, so
- * that both of its uses share one zero-extended register. */
-static inline void
-sw_desc_encode(struct sw_desc *d, uint64_t a, uint64_t b, uint64_t len, uint8_t op_flags)
-{
-	d->lo = a | len << SW_NARROW_BITS;
-	d->hi = b | (len >> 16) << SW_NARROW_BITS | (uint64_t)op_flags << 56;
-}
-
-/* The op_flags byte of a descriptor whose hi word is @hi. */
-static inline unsigned int
-sw_desc_op_flags(uint64_t hi)
-{
-	return (unsigned int)(hi >> 56);
-}
-
-static inline unsigned int
-sw_desc_opcode(unsigned int op_flags)
-{
-	return op_flags >> SW_OP_SHIFT;
-}
-
-/* Set SW_F_* bits in a written descriptor (producer only). */
-static inline void
-sw_desc_set_flags(struct sw_desc *d, uint8_t bits)
-{
-	d->hi |= (uint64_t)bits << 56;
-}
 
 /*
  * The address space one side of an inter-domain vchan lives in, fixed at
@@ -202,7 +100,7 @@ struct sw_xdom {
 struct sw_vchan {
 	/* Written by vchan setup and start/stop only; read by both sides.
 	 * The stats baselines share the line: only stats_reset writes them. */
-	_Alignas(SW_PAIR_ALIGN) struct sw_desc *ring;
+	_Alignas(SW_PAIR_ALIGN) void *ring; /* struct sw_desc_full or _packed */
 	uint16_t *status;         /* per slot, see the file comment */
 	struct idd_dma_sge *sges; /* copy_sg lists: a FIFO of sge_mask + 1 entries */
 	uint32_t sge_mask;
@@ -211,6 +109,7 @@ struct sw_vchan {
 	bool local; /* both sides are the caller's: the engine translates nothing */
 	bool prefetch;      /* enqueue prefetches (inline engine), local vchan */
 	bool prefetch_peer; /* the same for a peer vchan, through pf_src and pf_dst */
+	bool packed;        /* ring format (sw_desc.h): packed for the thread engine */
 	uint64_t base_submitted;
 	uint64_t base_completed;
 	uint64_t base_errors;
@@ -249,9 +148,9 @@ struct sw_vchan {
 	/* Set up at vchan setup, NULL for an ordinary vchan; the engine reads
 	 * it only when !local. */
 	struct sw_xdom *xd;
-	/* Per slot, the operands of a wide operation (struct sw_desc); set at
+	/* Packed format: per slot, the operands of a wide operation; set at
 	 * vchan setup, written by the producer, read by the engine. */
-	struct sw_desc_wide *wide;
+	struct sw_operands *wide;
 };
 _Static_assert(sizeof(struct sw_vchan) == 4 * SW_PAIR_ALIGN, "vchan is four pairs of lines");
 
@@ -263,35 +162,80 @@ enum sw_fence_state {
 	SW_BURST_SKIPPED, /* the rest of this burst is NOT_ATTEMPTED */
 };
 
-/* The operands of the descriptor @d of @vc, narrow or wide. */
-static inline __attribute__((always_inline)) struct sw_desc_wide
-sw_desc_decode(const struct sw_vchan *vc, const struct sw_desc *d)
+/*
+ * Access to the descriptor in slot @slot of a ring, in the format @packed.
+ * In the fast paths @packed is a constant, so that each engine's code
+ * handles its own format only; elsewhere it is vc->packed.
+ */
+static inline __attribute__((always_inline)) unsigned int
+sw_slot_op_flags(const void *ring, unsigned int slot, bool packed)
 {
-	const uint64_t lo = d->lo, hi = d->hi;
-
-	if (sw_unlikely(sw_desc_op_flags(hi) & SW_F_WIDE))
-		return vc->wide[d - vc->ring];
-	return (struct sw_desc_wide){
-		.a = lo & SW_NARROW_MASK,
-		.b = hi & SW_NARROW_MASK,
-		.len = (uint32_t)(lo >> SW_NARROW_BITS | (hi >> SW_NARROW_BITS & 0xff) << 16),
-	};
+	if (packed)
+		return (uint8_t)((const struct sw_desc_packed *)ring)[slot].hi;
+	return ((const struct sw_desc_full *)ring)[slot].op_flags;
 }
 
-/* Write an operation into the slot of @vc at position @pos, narrow or wide
- * (the enqueue fast paths write narrow ones themselves). */
-static inline void
-sw_desc_put(struct sw_vchan *vc, uint16_t pos, uint64_t a, uint64_t b, uint32_t len,
-	    uint8_t op_flags)
+/* @wide: the vchan's wide array (packed format). */
+static inline __attribute__((always_inline)) struct sw_operands
+sw_slot_operands(const void *ring, const struct sw_operands *wide, unsigned int slot,
+		 bool packed)
 {
-	struct sw_desc *d = &vc->ring[pos & vc->mask];
+	const struct sw_desc_full *f = &((const struct sw_desc_full *)ring)[slot];
+	const struct sw_desc_packed *p = &((const struct sw_desc_packed *)ring)[slot];
 
-	if (sw_desc_narrow(a, b, len)) {
-		sw_desc_encode(d, a, b, len, op_flags);
+	if (!packed)
+		return (struct sw_operands){.a = f->a, .b = f->b, .len = f->len};
+	if (sw_unlikely((uint8_t)p->hi & SW_F_WIDE))
+		return wide[slot];
+	return sw_packed_decode(p);
+}
+
+/* Write an operation into slot @slot; in the packed format it must fit
+ * (sw_packed_fits()). The enqueue fast paths. */
+static inline __attribute__((always_inline)) void
+sw_slot_write(void *ring, unsigned int slot, uint64_t a, uint64_t b, uint64_t len,
+	      uint8_t op_flags, bool packed)
+{
+	struct sw_desc_full *f = &((struct sw_desc_full *)ring)[slot];
+
+	if (packed) {
+		sw_packed_encode(&((struct sw_desc_packed *)ring)[slot], a, b, len, op_flags);
 		return;
 	}
-	vc->wide[pos & vc->mask] = (struct sw_desc_wide){.a = a, .b = b, .len = len};
-	sw_desc_encode(d, 0, 0, 0, (uint8_t)(op_flags | SW_F_WIDE));
+	f->a = a;
+	f->b = b;
+	f->len = (uint32_t)len;
+	f->op_flags = op_flags;
+}
+
+/* Write any operation into the slot of position @pos of @vc, in its format,
+ * wide if need be. */
+static inline void
+sw_slot_put(struct sw_vchan *vc, uint16_t pos, uint64_t a, uint64_t b, uint32_t len,
+	    uint8_t op_flags)
+{
+	const unsigned int slot = pos & vc->mask;
+
+	if (!vc->packed) {
+		sw_slot_write(vc->ring, slot, a, b, len, op_flags, false);
+	} else if (sw_packed_fits(a, b, len)) {
+		sw_slot_write(vc->ring, slot, a, b, len, op_flags, true);
+	} else {
+		vc->wide[slot] = (struct sw_operands){.a = a, .b = b, .len = len};
+		sw_slot_write(vc->ring, slot, 0, 0, 0, (uint8_t)(op_flags | SW_F_WIDE), true);
+	}
+}
+
+/* Set SW_F_* bits in the written descriptor of position @pos (producer). */
+static inline void
+sw_slot_set_flags(struct sw_vchan *vc, uint16_t pos, uint8_t bits)
+{
+	const unsigned int slot = pos & vc->mask;
+
+	if (vc->packed)
+		((struct sw_desc_packed *)vc->ring)[slot].hi |= bits;
+	else
+		((struct sw_desc_full *)vc->ring)[slot].op_flags |= bits;
 }
 
 /* Producer-side counter update (ring_collect.h). */
@@ -313,8 +257,8 @@ sw_consume(struct sw_vchan *vc, uint16_t coll, uint16_t n, uint32_t errors)
  * @to as the new finished position (sw_exec.c). */
 void sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to);
 
-/* Record a failed (or aborted) operation's status (sw_exec.c). */
-void sw_record_failure(struct sw_vchan *vc, const struct sw_desc *d, uint16_t idx,
-		       uint16_t status);
+/* Record the failed (or aborted) operation of position @pos's status
+ * (sw_exec.c). */
+void sw_record_failure(struct sw_vchan *vc, uint16_t pos, uint16_t status);
 
 #endif

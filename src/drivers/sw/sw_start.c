@@ -82,7 +82,7 @@ sw_vchan_abort(struct sw_vchan *vc)
 	uint16_t n = (uint16_t)(head - sub);
 
 	for (uint16_t i = sub; i != head; i++)
-		sw_record_failure(vc, &vc->ring[i & vc->mask], i, IDD_DMA_STATUS_USER_ABORT);
+		sw_record_failure(vc, i, IDD_DMA_STATUS_USER_ABORT);
 	atomic_store_explicit(&vc->fin_errors,
 			      atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) + n,
 			      memory_order_relaxed);

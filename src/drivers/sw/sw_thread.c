@@ -86,8 +86,9 @@ sw_worker_round(struct sw_worker *w)
 		/* The producer's core wrote these descriptors: fetching all
 		 * their lines at once overlaps the transfers instead of
 		 * paying them one by one. */
-		for (uint16_t i = 0; i < n; i += SW_DESC_PER_LINE)
-			__builtin_prefetch(&vc->ring[(uint16_t)(fin + i) & vc->mask]);
+		for (uint16_t i = 0; i < n; i += SW_CACHE_LINE / sizeof(struct sw_desc_packed))
+			__builtin_prefetch(&((const struct sw_desc_packed *)
+						     vc->ring)[(uint16_t)(fin + i) & vc->mask]);
 		sw_run(vc, fin, (uint16_t)(fin + n));
 		done += n;
 	}

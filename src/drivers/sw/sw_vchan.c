@@ -62,14 +62,17 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	ret = sw_xdom_setup(dev, vchan, conf, &fresh.xd);
 	if (ret != 0)
 		return ret;
-	fresh.ring = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.ring));
+	fresh.packed = sd->thread_engine;
+	fresh.ring = sw_zalloc_aligned(conf->nb_desc * (fresh.packed ? sizeof(struct sw_desc_packed)
+								     : sizeof(struct sw_desc_full)));
 	fresh.status = sw_zalloc_aligned(conf->nb_desc * sizeof(*fresh.status));
 	/* These two are not zeroed: an entry is always written before it is
 	 * read. */
 	fresh.sges = aligned_alloc(SW_CACHE_LINE, nb_sges * sizeof(*fresh.sges));
-	fresh.wide = aligned_alloc(SW_CACHE_LINE, conf->nb_desc * sizeof(*fresh.wide));
+	if (fresh.packed)
+		fresh.wide = aligned_alloc(SW_CACHE_LINE, conf->nb_desc * sizeof(*fresh.wide));
 	if (fresh.ring == NULL || fresh.status == NULL || fresh.sges == NULL ||
-	    fresh.wide == NULL) {
+	    (fresh.packed && fresh.wide == NULL)) {
 		sw_vchan_free(&fresh);
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: out of memory for %u descriptors",
 			dev->name, vchan, conf->nb_desc);
