@@ -25,6 +25,9 @@
 #include <stdint.h>
 
 #include <idd/idd_dmadev.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum sw_opcode {
 	SW_OP_COPY,
@@ -106,13 +109,27 @@ sw_packed_fits(uint64_t a, uint64_t b, uint64_t len)
 }
 
 /* Write an operation that sw_packed_fits(). @len is 64-bit, so that both
- * of its uses share one zero-extended register. */
+ * of its uses share one zero-extended register.
+ *
+ * One 16-byte store where SSE2 exists: every store waits in the core's
+ * store buffer until its line is owned, and the lines of a packed ring
+ * were last read by the worker's core, so where that core is far away
+ * the buffer fills up. At one entry per descriptor instead of two, a burst
+ * of 32 copies holds twice as many lines in flight: 64 B copies through
+ * the thread engine went from 44-51 to 54-61 M/s with the two cores on
+ * different chiplets. */
 static inline void
 sw_packed_encode(struct sw_desc_packed *d, uint64_t a, uint64_t b, uint64_t len,
 		 uint8_t op_flags)
 {
-	d->lo = a << 16 | (len & 0xffff);
-	d->hi = b << 16 | (len >> 8 & 0xff00) | op_flags;
+	const uint64_t lo = a << 16 | (len & 0xffff);
+	const uint64_t hi = b << 16 | (len >> 8 & 0xff00) | op_flags;
+#ifdef __SSE2__
+	_mm_store_si128((__m128i *)d, _mm_set_epi64x((long long)hi, (long long)lo));
+#else
+	d->lo = lo;
+	d->hi = hi;
+#endif
 }
 
 /* The operands of a packed descriptor that is not wide. */
