@@ -75,9 +75,9 @@ sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova
  * and one process to the next), every reload waited for the descriptor's
  * stores, and 64-byte copies cost 9.5-11 ns instead of 5.5 on a local
  * vchan, in a third of the placements. Without a frame (gcc 12 and clang
- * 14 both compile sw_enq_copy() and sw_enq_fill() to code with no push),
- * that slow mode has not been seen (tests/dataplane/bench_xproc, CPU ns
- * per copy).
+ * 14 compile sw_enq_copy(), sw_enq_fill() and their _packed twins to code
+ * with no push; test sw_enqueue_frameless checks it), that slow mode has
+ * not been seen (tests/dataplane/bench_xproc, CPU ns per copy).
  */
 static inline uint16_t
 sw_vchan_number(const struct sw_dev *sd, const struct sw_vchan *vc)
