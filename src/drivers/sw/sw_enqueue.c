@@ -41,20 +41,8 @@ sw_silent_make_room(const struct sw_dev *sd, struct sw_vchan *vc)
 }
 
 static inline __attribute__((always_inline)) int
-enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
-	 uint64_t flags, bool packed);
-static inline __attribute__((always_inline)) int
-enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
-	 uint64_t flags, bool packed);
-static inline __attribute__((always_inline)) int
 enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	    const struct idd_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
-static __attribute__((noinline)) int
-sw_enq_copy_submit(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
-		   uint32_t length, uint64_t flags);
-static __attribute__((noinline)) int
-sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
-		   uint32_t length, uint64_t flags);
 
 /*
  * The retries below are separate functions so that the fast paths reach
@@ -85,28 +73,35 @@ sw_vchan_number(const struct sw_dev *sd, const struct sw_vchan *vc)
 	return (uint16_t)(vc - sd->vchans);
 }
 
-static __attribute__((noinline, cold)) int
-sw_enq_copy_no_room(struct sw_dev *sd, struct sw_vchan *vc, idd_iova_t src, idd_iova_t dst,
-		    uint32_t length, uint64_t flags)
+/* Write a copy or fill (@op_flags) into the free slot @head of @vc, in the
+ * ring's format, wide if need be: the paths that leave the fast one. */
+static int
+sw_enq_put(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
+	   uint8_t op_flags)
 {
-	uint16_t vchan = sw_vchan_number(sd, vc);
-
-	if (!sw_silent_make_room(sd, vc))
-		return -ENOSPC;
-	return vc->packed ? enq_copy(sd, vchan, src, dst, length, flags, true)
-			  : enq_copy(sd, vchan, src, dst, length, flags, false);
+	sw_slot_put(vc, head, a, b, len, op_flags);
+	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
+	return head;
 }
 
+/* A copy or fill found the ring full. */
 static __attribute__((noinline, cold)) int
-sw_enq_fill_no_room(struct sw_dev *sd, struct sw_vchan *vc, uint64_t pattern, idd_iova_t dst,
-		    uint32_t length, uint64_t flags)
+sw_enq_no_room(struct sw_dev *sd, struct sw_vchan *vc, uint64_t a, uint64_t b, uint32_t len,
+	       uint8_t op_flags)
 {
-	uint16_t vchan = sw_vchan_number(sd, vc);
-
 	if (!sw_silent_make_room(sd, vc))
 		return -ENOSPC;
-	return vc->packed ? enq_fill(sd, vchan, pattern, dst, length, flags, true)
-			  : enq_fill(sd, vchan, pattern, dst, length, flags, false);
+	return sw_enq_put(vc, atomic_load_explicit(&vc->head, memory_order_relaxed), a, b, len,
+			  op_flags);
+}
+
+/* Packed format: a copy or fill whose operands do not fit a descriptor
+ * (sw_desc.h), reached by a tail call once the ring is known to have room. */
+static __attribute__((noinline, cold)) int
+sw_enq_wide(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
+	    uint8_t op_flags)
+{
+	return sw_enq_put(vc, head, a, b, len, op_flags);
 }
 
 static __attribute__((noinline, cold)) int
@@ -164,14 +159,6 @@ sw_submit(void *dev_private, uint16_t vchan)
 	return ret;
 }
 
-/* Enqueue with IDD_DMA_OP_FLAG_SUBMIT: a tail call from the fast path. */
-static __attribute__((noinline)) int
-sw_enq_submit(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head)
-{
-	sw_submit_vchan(sd, vc);
-	return head;
-}
-
 /* Take the free slot @head of @vc and write one operation into it (in the
  * packed format it must fit). The slot is taken first, so that head + 1 is
  * stored while head is still in a register and no copy of it stays live
@@ -182,27 +169,6 @@ sw_enq_write(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint64_
 {
 	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
 	sw_slot_write(vc->ring, head & vc->mask, a, b, len, op_flags, packed);
-}
-
-/* Packed format: an operation that does not fit a descriptor (sw_desc.h),
- * written into the free slot @head out of the fast path's way, reached by
- * a tail call once the ring is known to have room. */
-static __attribute__((noinline, cold)) int
-sw_enq_wide(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
-	    uint8_t op_flags)
-{
-	sw_slot_put(vc, head, a, b, len, op_flags);
-	atomic_store_explicit(&vc->head, (uint16_t)(head + 1), memory_order_relaxed);
-	return head;
-}
-
-/* Common tail of every enqueue: submit when asked to. */
-static inline __attribute__((always_inline)) int
-sw_enq_done(struct sw_dev *sd, struct sw_vchan *vc, uint16_t head, uint64_t flags)
-{
-	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
-		return sw_enq_submit(sd, vc, head);
-	return head;
 }
 
 /* Where @addr of a side probably is in this process, to prefetch it: a
@@ -235,48 +201,72 @@ sw_enq_prefetch(const struct sw_vchan *vc, uint64_t src, uint64_t dst)
 	}
 }
 
+static __attribute__((noinline)) int
+sw_enq_copy_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+		   uint64_t flags);
+static __attribute__((noinline)) int
+sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+		   uint64_t flags);
+
+/* Copy (a: source, b: destination) and fill (a: pattern, b: destination)
+ * share one enqueue; @op and @packed are constants in each entry. */
 static inline __attribute__((always_inline)) int
-enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
-	 uint64_t flags, bool packed)
+enq_one(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+	uint64_t flags, enum sw_opcode op, bool packed)
 {
 	struct sw_dev *sd = dev_private;
 	struct sw_vchan *vc;
 	uint16_t head;
 
 	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
-		return sw_enq_copy_submit(dev_private, vchan, src, dst, length, flags);
+		return op == SW_OP_COPY ? sw_enq_copy_submit(dev_private, vchan, a, b, length, flags)
+					: sw_enq_fill_submit(dev_private, vchan, a, b, length, flags);
 	if (sw_unlikely(vchan >= sd->fp_vchans))
-		return sw_refuse_fast(sd, vchan, "copy");
+		return sw_refuse_fast(sd, vchan, op == SW_OP_COPY ? "copy" : "fill");
 	vc = &sd->vchans[vchan];
 	sw_opaque(vc);
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
-		return sw_enq_copy_no_room(sd, vc, src, dst, length, flags);
-	if (packed && sw_unlikely(!sw_packed_fits(src, dst, length)))
-		return sw_enq_wide(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags));
-	sw_enq_write(vc, head, src, dst, length, SW_OP_FLAGS(SW_OP_COPY, flags), packed);
+		return sw_enq_no_room(sd, vc, a, b, length, SW_OP_FLAGS(op, flags));
+	if (packed && sw_unlikely(!sw_packed_fits(a, b, length)))
+		return sw_enq_wide(vc, head, a, b, length, SW_OP_FLAGS(op, flags));
+	sw_enq_write(vc, head, a, b, length, SW_OP_FLAGS(op, flags), packed);
 	/* After the descriptor, when its values no longer need registers.
 	 * Only the inline engine (full format) copies on this core. */
-	if (!packed)
-		sw_enq_prefetch(vc, src, dst);
+	if (!packed && op == SW_OP_COPY)
+		sw_enq_prefetch(vc, a, b);
 	return head;
 }
 
 /* An enqueue with IDD_DMA_OP_FLAG_SUBMIT, and the submit: out of line, so
  * that the fast path needs no register for a test of the flag at its end
  * (see the no-frame note above). */
-static __attribute__((noinline)) int
-sw_enq_copy_submit(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
-		   uint32_t length, uint64_t flags)
+static inline __attribute__((always_inline)) int
+enq_one_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+	       uint64_t flags, enum sw_opcode op)
 {
+	struct sw_dev *sd = dev_private;
 	const uint64_t f = flags & ~IDD_DMA_OP_FLAG_SUBMIT;
-	int ret = ((struct sw_dev *)dev_private)->thread_engine
-			  ? enq_copy(dev_private, vchan, src, dst, length, f, true)
-			  : enq_copy(dev_private, vchan, src, dst, length, f, false);
+	int ret = sd->thread_engine ? enq_one(sd, vchan, a, b, length, f, op, true)
+				    : enq_one(sd, vchan, a, b, length, f, op, false);
 
 	if (ret >= 0)
-		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
+		sw_submit_vchan(sd, &sd->vchans[vchan]);
 	return ret;
+}
+
+static __attribute__((noinline)) int
+sw_enq_copy_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+		   uint64_t flags)
+{
+	return enq_one_submit(dev_private, vchan, a, b, length, flags, SW_OP_COPY);
+}
+
+static __attribute__((noinline)) int
+sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+		   uint64_t flags)
+{
+	return enq_one_submit(dev_private, vchan, a, b, length, flags, SW_OP_FILL);
 }
 
 /* The entries, one per ring format (sw_desc.h): the inline engine's
@@ -285,7 +275,7 @@ int
 sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_copy(dev_private, vchan, src, dst, length, flags, false);
+	int ret = enq_one(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, false);
 
 	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
 	return ret;
@@ -295,46 +285,9 @@ int
 sw_enq_copy_packed(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_copy(dev_private, vchan, src, dst, length, flags, true);
+	int ret = enq_one(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, true);
 
 	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
-	return ret;
-}
-
-static inline __attribute__((always_inline)) int
-enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
-	 uint64_t flags, bool packed)
-{
-	struct sw_dev *sd = dev_private;
-	struct sw_vchan *vc;
-	uint16_t head;
-
-	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
-		return sw_enq_fill_submit(dev_private, vchan, pattern, dst, length, flags);
-	if (sw_unlikely(vchan >= sd->fp_vchans))
-		return sw_refuse_fast(sd, vchan, "fill");
-	vc = &sd->vchans[vchan];
-	sw_opaque(vc);
-	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
-	if (sw_unlikely(sw_ring_full(vc, head)))
-		return sw_enq_fill_no_room(sd, vc, pattern, dst, length, flags);
-	if (packed && sw_unlikely(!sw_packed_fits(pattern, dst, length)))
-		return sw_enq_wide(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags));
-	sw_enq_write(vc, head, pattern, dst, length, SW_OP_FLAGS(SW_OP_FILL, flags), packed);
-	return head;
-}
-
-static __attribute__((noinline)) int
-sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
-		   uint32_t length, uint64_t flags)
-{
-	const uint64_t f = flags & ~IDD_DMA_OP_FLAG_SUBMIT;
-	int ret = ((struct sw_dev *)dev_private)->thread_engine
-			  ? enq_fill(dev_private, vchan, pattern, dst, length, f, true)
-			  : enq_fill(dev_private, vchan, pattern, dst, length, f, false);
-
-	if (ret >= 0)
-		sw_submit_vchan(dev_private, &((struct sw_dev *)dev_private)->vchans[vchan]);
 	return ret;
 }
 
@@ -342,7 +295,7 @@ int
 sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags, false);
+	int ret = enq_one(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, false);
 
 	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
 	return ret;
@@ -352,7 +305,7 @@ int
 sw_enq_fill_packed(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_fill(dev_private, vchan, pattern, dst, length, flags, true);
+	int ret = enq_one(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, true);
 
 	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
 	return ret;
@@ -409,7 +362,9 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, true);
 	else
 		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, false);
-	return sw_enq_done(sd, vc, head, flags);
+	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
+		sw_submit_vchan(sd, vc);
+	return head;
 }
 
 int
