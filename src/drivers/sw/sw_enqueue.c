@@ -73,9 +73,10 @@ sw_vchan_number(const struct sw_dev *sd, const struct sw_vchan *vc)
 	return (uint16_t)(vc - sd->vchans);
 }
 
-/* Write a copy or fill (@op_flags) into the free slot @head of @vc, in the
- * ring's format, wide if need be: the paths that leave the fast one. */
-static int
+/* Write an operation (@op_flags) into the free slot @head of @vc, in the
+ * ring's format, wide if need be: the paths other than the fast one.
+ * Out of line, so that the fast path reaches it by a tail call. */
+static __attribute__((noinline)) int
 sw_enq_put(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
 	   uint8_t op_flags)
 {
@@ -93,15 +94,6 @@ sw_enq_no_room(struct sw_dev *sd, struct sw_vchan *vc, uint64_t a, uint64_t b, u
 		return -ENOSPC;
 	return sw_enq_put(vc, atomic_load_explicit(&vc->head, memory_order_relaxed), a, b, len,
 			  op_flags);
-}
-
-/* Packed format: a copy or fill whose operands do not fit a descriptor
- * (sw_desc.h), reached by a tail call once the ring is known to have room. */
-static __attribute__((noinline, cold)) int
-sw_enq_wide(struct sw_vchan *vc, uint16_t head, uint64_t a, uint64_t b, uint32_t len,
-	    uint8_t op_flags)
-{
-	return sw_enq_put(vc, head, a, b, len, op_flags);
 }
 
 static __attribute__((noinline, cold)) int
@@ -228,8 +220,9 @@ enq_one(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t leng
 	head = atomic_load_explicit(&vc->head, memory_order_relaxed);
 	if (sw_unlikely(sw_ring_full(vc, head)))
 		return sw_enq_no_room(sd, vc, a, b, length, SW_OP_FLAGS(op, flags));
+	/* Packed format: operands that do not fit a descriptor (sw_desc.h). */
 	if (packed && sw_unlikely(!sw_packed_fits(a, b, length)))
-		return sw_enq_wide(vc, head, a, b, length, SW_OP_FLAGS(op, flags));
+		return sw_enq_put(vc, head, a, b, length, SW_OP_FLAGS(op, flags));
 	sw_enq_write(vc, head, a, b, length, SW_OP_FLAGS(op, flags), packed);
 	/* After the descriptor, when its values no longer need registers.
 	 * Only the inline engine (full format) copies on this core. */
@@ -357,11 +350,7 @@ enq_copy_sg(void *dev_private, uint16_t vchan, const struct idd_dma_sge *src,
 	op_flags = SW_OP_FLAGS(SW_OP_COPY_SG, flags);
 	if (src_total == 0 || src_total != dst_total)
 		op_flags |= SW_F_BAD_LEN;
-	/* The position wraps at 2^32, the counts are 16-bit: always fits. */
-	if (vc->packed)
-		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, true);
-	else
-		sw_enq_write(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags, false);
+	sw_enq_put(vc, head, pos, nb_src | (uint32_t)nb_dst << 16, 0, op_flags);
 	if (flags & IDD_DMA_OP_FLAG_SUBMIT)
 		sw_submit_vchan(sd, vc);
 	return head;
