@@ -5,10 +5,11 @@
  * [submitted, head) to the engine: the inline engine performs it right
  * here, the thread engine publishes it to the worker.
  *
- * Each entry (sw_enq_copy, ...) is its operation (enq_copy, ...), inlined,
- * plus a trace probe that exists only with -Dtrace_fastpath=true (without
- * it, the entry compiles to the operation alone). The slow-path retries
- * re-enter the operation, not the entry, so one call fires one probe.
+ * Each entry (sw_enq_copy, ...) is its operation (enq_one() for copy and
+ * fill, enq_copy_sg()), inlined, plus a trace probe that exists only with
+ * -Dtrace_fastpath=true (without it, the entry compiles to the operation
+ * alone). The slow paths never go back through an entry, so one call
+ * fires one probe.
  */
 #include <errno.h>
 
@@ -262,46 +263,49 @@ sw_enq_fill_submit(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, ui
 	return enq_one_submit(dev_private, vchan, a, b, length, flags, SW_OP_FILL);
 }
 
+/* enq_one() and its trace probe (see the file comment). */
+static inline __attribute__((always_inline)) int
+enq_one_traced(void *dev_private, uint16_t vchan, uint64_t a, uint64_t b, uint32_t length,
+	       uint64_t flags, enum sw_opcode op, bool packed)
+{
+	int16_t dev_id = ((struct sw_dev *)dev_private)->dev_id;
+	int ret = enq_one(dev_private, vchan, a, b, length, flags, op, packed);
+
+	if (op == SW_OP_COPY)
+		trace_copy(dev_id, vchan, a, b, length, flags, ret);
+	else
+		trace_fill(dev_id, vchan, a, b, length, flags, ret);
+	return ret;
+}
+
 /* The entries, one per ring format (sw_desc.h): the inline engine's
  * devices get the full one, the thread engine's the packed one. */
 int
 sw_enq_copy(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_one(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, false);
-
-	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
-	return ret;
+	return enq_one_traced(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, false);
 }
 
 int
 sw_enq_copy_packed(void *dev_private, uint16_t vchan, idd_iova_t src, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_one(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, true);
-
-	trace_copy(((struct sw_dev *)dev_private)->dev_id, vchan, src, dst, length, flags, ret);
-	return ret;
+	return enq_one_traced(dev_private, vchan, src, dst, length, flags, SW_OP_COPY, true);
 }
 
 int
 sw_enq_fill(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst, uint32_t length,
 	    uint64_t flags)
 {
-	int ret = enq_one(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, false);
-
-	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
-	return ret;
+	return enq_one_traced(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, false);
 }
 
 int
 sw_enq_fill_packed(void *dev_private, uint16_t vchan, uint64_t pattern, idd_iova_t dst,
 		   uint32_t length, uint64_t flags)
 {
-	int ret = enq_one(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, true);
-
-	trace_fill(((struct sw_dev *)dev_private)->dev_id, vchan, pattern, dst, length, flags, ret);
-	return ret;
+	return enq_one_traced(dev_private, vchan, pattern, dst, length, flags, SW_OP_FILL, true);
 }
 
 /* Copy one list into the sge ring at @pos; returns its total length. */
