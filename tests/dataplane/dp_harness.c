@@ -770,8 +770,8 @@ run(struct args *a, char *vals, size_t cap)
 
 		ret = idd_mem_window_get((const void *)(uintptr_t)num(a, 1), &wi);
 		if (ret == 0)
-			snprintf(vals, cap, " %llu %llu %u", (unsigned long long)(uintptr_t)wi.base,
-				 (unsigned long long)wi.len, wi.perms);
+			snprintf(vals, cap, " %llu %llu %u %zu", (unsigned long long)(uintptr_t)wi.base,
+				 (unsigned long long)wi.len, wi.perms, wi.page_size);
 		return ret;
 	}
 	if (strcmp(c, "waitmembers") == 0) {

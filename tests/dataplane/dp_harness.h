@@ -23,7 +23,7 @@
  *   waitmembers GID N MS       until the group has N members here
  *   alloc LEN PERMS            idd_mem_alloc -> ADDR
  *   free ADDR | unreg ADDR     idd_mem_free / idd_mem_unregister
- *   wininfo ADDR               the window holding ADDR -> BASE LEN PERMS
+ *   wininfo ADDR               the window holding ADDR -> BASE LEN PERMS PAGE
  *   regwin PAGES WINPAGE PERMS a memfd of PAGES pages mapped shared, page
  *                              WINPAGE alone registered as a window
  *                              -> MAPADDR WINADDR

@@ -133,6 +133,9 @@ def smoke(exe, direction):
     doc = json.loads(out)
     if doc.get("tool") != "idd-perf" or not doc.get("version"):
         fail("JSON header: %r" % {k: doc.get(k) for k in ("tool", "version")})
+    page = doc.get("page_size")
+    if not isinstance(page, int) or page < 4096 or page & (page - 1):
+        fail("page_size %r: want the buffers' page size, a power of two" % (page,))
     check_copy_rows(doc["rows"], direction, ["inline", "thread"], SIZES)
     if len(doc["rows"]) != 2 * len(SIZES):
         fail("%d rows, want %d" % (len(doc["rows"]), 2 * len(SIZES)))

@@ -55,6 +55,7 @@ static struct engine_dev devs[PERF_NB_ENGINES] = {{.dev = -1}, {.dev = -1}};
 
 /* Our own buffers: sources and destinations, @loc_half bytes each. */
 static uint8_t *loc_src, *loc_dst;
+static size_t loc_page; /* kept after the buffers are freed, for the report */
 static uint64_t loc_half;
 
 /* References measured once per (kind, size, span, lanes, burst). */
@@ -442,11 +443,21 @@ ensure_local(const struct perf_case *c, uint64_t half)
 		loc_half = 0;
 		return perf_case_fail(c, "local buffers", -ENOMEM);
 	}
+	struct idd_mem_window_info wi;
+
+	if (idd_mem_window_get(loc_src, &wi) == 0)
+		loc_page = wi.page_size;
 	/* Touch every page now, not during a measurement. */
 	memset(loc_src, 0x3c, half);
 	memset(loc_dst, 0xc3, half);
 	loc_half = half;
 	return 0;
+}
+
+size_t
+perf_copy_page_size(void)
+{
+	return loc_page;
 }
 
 int

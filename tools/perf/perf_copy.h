@@ -21,6 +21,11 @@
  * with the memcpy reference. 0 or -ENOMEM (printed). */
 int perf_copy_local(const struct perf_case *c, uint64_t *src, uint64_t *dst);
 
+/* The page size behind those buffers (huge pages where the system has them
+ * reserved, as for every idd_mem_alloc() block, the peers' included); 0
+ * before any copy case ran. */
+size_t perf_copy_page_size(void);
+
 /* For each of @c's sizes: one checked copy per lane (a lane marked
  * unreachable: its status only), throughput over all lanes, latency on the
  * first, the memcpy reference and (every lane reachable) the

@@ -227,13 +227,14 @@ json_num(FILE *f, const char *key, double v)
 }
 
 void
-perf_report_json(FILE *f, const char *version, double secs)
+perf_report_json(FILE *f, const char *version, double secs, size_t page_size)
 {
 	fprintf(f, "{\n  ");
 	json_str(f, "tool", "idd-perf");
 	fprintf(f, ",\n  ");
 	json_str(f, "version", version);
-	fprintf(f, ",\n  \"seconds\": %.3f,\n  \"rows\": [", secs);
+	fprintf(f, ",\n  \"seconds\": %.3f,\n  \"page_size\": %zu,\n  \"rows\": [", secs,
+		page_size);
 	for (size_t i = 0; i < nb_rows; i++) {
 		const struct perf_row *r = &rows[i];
 

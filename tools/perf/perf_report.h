@@ -35,10 +35,11 @@ void perf_row_init(struct perf_row *r);
 /* Keep a copy of @r for the outputs. 0 or -ENOMEM. */
 int perf_report_add(const struct perf_row *r);
 
-/* The outputs, from every row added. @header is printed above the table. */
+/* The outputs, from every row added. @header is printed above the table;
+ * @page_size is the copy buffers' (perf_copy_page_size()). */
 void perf_report_table(FILE *f, const char *header);
 int perf_report_csv(const char *path);
-void perf_report_json(FILE *f, const char *version, double secs);
+void perf_report_json(FILE *f, const char *version, double secs, size_t page_size);
 /* 0, or -errno after printing why. */
 int perf_report_plot(const char *path);
 

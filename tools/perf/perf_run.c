@@ -24,6 +24,7 @@
 #include <idd/idd_log.h>
 
 #include "perf.h"
+#include "perf_copy.h"
 #include "perf_env.h"
 #include "perf_measure.h"
 #include "perf_report.h"
@@ -534,7 +535,8 @@ perf_run_main(int argc, char **argv, const char *mode)
 	struct run_opts o;
 	unsigned int nb = 0;
 	double secs = 0;
-	char header[256];
+	char header[320], pages[80] = "";
+	size_t page;
 	int ret;
 
 	memset(&o, 0, sizeof(o));
@@ -556,12 +558,16 @@ perf_run_main(int argc, char **argv, const char *mode)
 	ret = run_cases(&o, cases, nb, &secs);
 	if (ret != 0)
 		return ret;
+	page = perf_copy_page_size();
+	if (page != 0)
+		snprintf(pages, sizeof(pages), "; buffers on %zu KiB pages%s", page >> 10,
+			 page == 4096 ? " (no huge pages available)" : "");
 	snprintf(header, sizeof(header),
 		 "idd-perf %s: %u case(s) in %.1f s; caller on cpu %d, thread engine's worker on "
-		 "cpu %d",
-		 idd_version(), nb, secs, o.cpu, o.worker_cpu);
+		 "cpu %d%s",
+		 idd_version(), nb, secs, o.cpu, o.worker_cpu, pages);
 	if (o.json)
-		perf_report_json(stdout, idd_version(), secs);
+		perf_report_json(stdout, idd_version(), secs, page);
 	else
 		perf_report_table(stdout, header);
 	fflush(stdout);
