@@ -439,7 +439,7 @@ print_pages(struct setup *st)
 		die("peer wininfo", EIO);
 	printf("pages: %zu KiB here, %llu KiB in the peer's windows%s\n", here >> 10,
 	       (unsigned long long)(st->peer.val[3] >> 10),
-	       here == 4096 ? " (no huge pages available)" : "");
+	       here == (size_t)sysconf(_SC_PAGESIZE) ? " (no huge pages available)" : "");
 }
 
 int

@@ -561,7 +561,8 @@ perf_run_main(int argc, char **argv, const char *mode)
 	page = perf_copy_page_size();
 	if (page != 0)
 		snprintf(pages, sizeof(pages), "; buffers on %zu KiB pages%s", page >> 10,
-			 page == 4096 ? " (no huge pages available)" : "");
+			 page == (size_t)sysconf(_SC_PAGESIZE) ? " (no huge pages available)"
+								: "");
 	snprintf(header, sizeof(header),
 		 "idd-perf %s: %u case(s) in %.1f s; caller on cpu %d, thread engine's worker on "
 		 "cpu %d%s",
