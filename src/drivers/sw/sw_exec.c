@@ -567,9 +567,10 @@ SW_RUN_VARIANTS(packed, true)
 void
 sw_run(struct sw_vchan *vc, uint16_t from, uint16_t to)
 {
-	/* Two loops per format: for a vchan whose both sides are this process
-	 * the local one has no translation at all and needs no read-side
-	 * section. */
+	/* Per format, a local loop and a peer loop (in three variants, by
+	 * which sides are peers): for a vchan whose both sides are this
+	 * process the local one has no translation at all and needs no
+	 * read-side section. */
 	if (vc->packed)
 		sw_run_packed(vc, from, to);
 	else
