@@ -420,7 +420,7 @@ stream_cases(const char *args, uint64_t flags)
 }
 
 /* Operations on both sides of the descriptor's narrow limits (a length of
- * 2^24, operands of 2^48: src/drivers/sw/sw_ring.h), interleaved in one
+ * 2^24, operands of 2^48: src/drivers/sw/sw_desc.h), interleaved in one
  * burst: each must do exactly its own work, in order. */
 static void
 test_descriptor_widths(void **state)
