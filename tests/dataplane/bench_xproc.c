@@ -34,7 +34,6 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <idd/idd_dmadev.h>
@@ -42,6 +41,7 @@
 #include <idd/idd_mem.h>
 
 #include "dp_harness.h"
+#include "../lib/clock.h"
 #include "group/group.h"
 #include "mem/rcu.h"
 #include "mem/window_table.h"
@@ -95,15 +95,6 @@ cycles_now(void)
  * only: the thread engine copies on its worker). */
 static double last_cpo = -1;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void
 die(const char *what, int err)
 {
@@ -133,7 +124,7 @@ rate_dma(int16_t dev, uint16_t v, bool thread, const struct region *r, uint32_t 
 
 	double c0 = cycles_now();
 
-	t0 = now_s();
+	t0 = mono_s();
 	deadline = t0 + duration;
 	for (;;) {
 		/* Inline: one burst, copied in submit. Thread: top the ring up,
@@ -157,10 +148,10 @@ rate_dma(int16_t dev, uint16_t v, bool thread, const struct region *r, uint32_t 
 		done += idd_dma_completed(dev, v, UINT16_MAX, &last, &err);
 		if (err)
 			die("a copy failed", EIO);
-		if (++iter % 16 == 0 && now_s() >= deadline)
+		if (++iter % 16 == 0 && mono_s() >= deadline)
 			break;
 	}
-	t1 = now_s();
+	t1 = mono_s();
 	last_cpo = c0 >= 0 && !thread ? (cycles_now() - c0) / (double)done : -1;
 	/* Drain what the worker still holds, uncounted. */
 	for (uint64_t left = pos - done; left != 0;) {
@@ -177,7 +168,7 @@ rate_pvw(pid_t peer, const struct region *r, uint32_t size)
 {
 	uint64_t steps = r->span / size, pos = 0;
 	struct iovec lv[BURST], rv[BURST];
-	double t0 = now_s(), deadline = t0 + duration;
+	double t0 = mono_s(), deadline = t0 + duration;
 	uint64_t ops = 0;
 
 	if (steps == 0)
@@ -195,15 +186,15 @@ rate_pvw(pid_t peer, const struct region *r, uint32_t size)
 		if (process_vm_writev(peer, lv, BURST, rv, BURST, 0) != (ssize_t)size * BURST)
 			die("process_vm_writev", errno);
 		ops += BURST;
-	} while ((ops & 1023) != 0 || now_s() < deadline);
-	return (double)ops / (now_s() - t0);
+	} while ((ops & 1023) != 0 || mono_s() < deadline);
+	return (double)ops / (mono_s() - t0);
 }
 
 static double
 rate_memcpy(const struct region *r, uint32_t size)
 {
 	uint64_t steps = r->span / size, pos = 0, ops = 0;
-	double t0 = now_s(), deadline = t0 + duration;
+	double t0 = mono_s(), deadline = t0 + duration;
 
 	if (steps == 0)
 		steps = 1;
@@ -215,8 +206,8 @@ rate_memcpy(const struct region *r, uint32_t size)
 		/* Keep the compiler from folding the copies. */
 		__asm__ volatile("" ::: "memory");
 		ops++;
-	} while ((ops & 15) != 0 || now_s() < deadline);
-	return (double)ops / (now_s() - t0);
+	} while ((ops & 15) != 0 || mono_s() < deadline);
+	return (double)ops / (mono_s() - t0);
 }
 
 /* Median time (ns) of one 64 B copy from enqueue to completion, inline
@@ -229,7 +220,7 @@ latency_ns(int16_t dev, uint16_t v, const struct region *r)
 	uint64_t span = r->span > 64 ? r->span / 64 * 64 : 64, off = 0;
 
 	for (int b = 0; b < BATCHES; b++) {
-		double t0 = now_s();
+		double t0 = mono_s();
 
 		for (int i = 0; i < PER; i++, off = off + 64 == span ? 0 : off + 64) {
 			uint16_t last;
@@ -240,7 +231,7 @@ latency_ns(int16_t dev, uint16_t v, const struct region *r)
 			while (idd_dma_completed(dev, v, 1, &last, NULL) == 0)
 				;
 		}
-		t[b] = (now_s() - t0) * 1e9 / PER;
+		t[b] = (mono_s() - t0) * 1e9 / PER;
 	}
 	for (int i = 1; i < BATCHES; i++)
 		for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {

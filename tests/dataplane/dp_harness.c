@@ -22,20 +22,13 @@
 #include <idd/idd_mem.h>
 
 #include "../lib/agent.h"
+#include "../lib/clock.h"
+#include "../lib/hex.h"
 #include "dp_harness.h"
 
 /* Longest wait for one completion; sanitizer builds are slow, and a 64 MiB
  * copy under TSan takes a while. */
 #define DP_CPL_TIMEOUT_US (60u * 1000 * 1000)
-
-uint64_t
-dp_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* ---- ids, patterns ---- */
 
@@ -57,24 +50,14 @@ dp_hex(unsigned int n)
 	unsigned char u[16];
 
 	dp_uuid(n, u);
-	for (int i = 0; i < 16; i++)
-		snprintf(b + 2 * i, 3, "%02x", u[i]);
+	hex_encode(u, 16, b);
 	return b;
 }
 
 static int
 parse_uuid(const char *s, unsigned char out[16])
 {
-	if (s == NULL || strlen(s) != 32)
-		return -1;
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
-	return 0;
+	return hex_decode(s, out, 16);
 }
 
 static inline uint64_t
@@ -175,7 +158,7 @@ on_group_event(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 static int
 wait_event(int ev, const unsigned char *domain, int ms)
 {
-	uint64_t end = dp_now_us() + (uint64_t)ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000u;
 	int ret = -ETIMEDOUT;
 
 	pthread_mutex_lock(&ev_lock);
@@ -189,7 +172,7 @@ wait_event(int ev, const unsigned char *domain, int ms)
 			ret = 0;
 			goto out;
 		}
-		if (dp_now_us() >= end)
+		if (mono_us() >= end)
 			break;
 		struct timespec ts;
 
@@ -213,7 +196,7 @@ collect(uint16_t v, unsigned int n, enum idd_dma_status_code *st, unsigned int *
 	unsigned int *err, int *first_err)
 {
 	enum idd_dma_status_code buf[64];
-	uint64_t end = dp_now_us() + DP_CPL_TIMEOUT_US;
+	uint64_t end = mono_us() + DP_CPL_TIMEOUT_US;
 	unsigned int got = 0;
 
 	while (got < n) {
@@ -235,7 +218,7 @@ collect(uint16_t v, unsigned int n, enum idd_dma_status_code *st, unsigned int *
 		}
 		got += k;
 		if (k == 0) {
-			if (dp_now_us() > end)
+			if (mono_us() > end)
 				break;
 			sched_yield();
 		}
@@ -415,7 +398,7 @@ static int
 cmd_waitrw(const struct args *a, bool write)
 {
 	uint16_t v = (uint16_t)num(a, 1);
-	uint64_t end = dp_now_us() + num(a, 3) * 1000u;
+	uint64_t end = mono_us() + num(a, 3) * 1000u;
 
 	for (;;) {
 		enum idd_dma_status_code st;
@@ -429,7 +412,7 @@ cmd_waitrw(const struct args *a, bool write)
 			return -ETIMEDOUT;
 		if (st == IDD_DMA_STATUS_SUCCESSFUL)
 			return 0;
-		if (dp_now_us() > end)
+		if (mono_us() > end)
 			return -ETIMEDOUT;
 		usleep(1000);
 	}
@@ -467,14 +450,14 @@ cmd_loop(const struct args *a, char *out, size_t cap)
 	uint64_t src = num(a, 2), dst = num(a, 3);
 	uint32_t len = (uint32_t)num(a, 4);
 	uint64_t after_us = num(a, 5) * 1000u, max_us = num(a, 6) * 1000u;
-	uint64_t t0 = dp_now_us(), left_at = 0;
+	uint64_t t0 = mono_us(), left_at = 0;
 	unsigned long long submitted = 0, completed = 0, ok = 0, err = 0, ok_after = 0;
 	unsigned int left0 = atomic_load(&members_left);
 	struct idd_dma_stats stats;
 
 	for (;;) {
 		enum idd_dma_status_code st[8];
-		uint64_t now = dp_now_us();
+		uint64_t now = mono_us();
 		unsigned int n = 0, got;
 		bool after;
 
@@ -777,13 +760,13 @@ run(struct args *a, char *vals, size_t cap)
 	if (strcmp(c, "waitmembers") == 0) {
 		/* waitmembers GID N MS: a member hears of later joiners a little
 		 * after they joined (the creator relays). */
-		uint64_t end = dp_now_us() + num(a, 3) * 1000u;
+		uint64_t end = mono_us() + num(a, 3) * 1000u;
 
 		for (;;) {
 			ret = idd_dma_access_pair_group_members(me.dev, (int16_t)num(a, 1), NULL, 0);
 			if (ret < 0 || (uint64_t)ret == num(a, 2))
 				return ret < 0 ? ret : 0;
-			if (dp_now_us() > end)
+			if (mono_us() > end)
 				return -ETIMEDOUT;
 			usleep(1000);
 		}

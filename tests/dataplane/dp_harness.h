@@ -119,8 +119,6 @@ void dp_pattern_fill(uint8_t *p, size_t len, uint64_t seed, uint64_t off);
 /* Offset in @p of the first byte that differs from the pattern, or -1. */
 long long dp_pattern_check(const uint8_t *p, size_t len, uint64_t seed, uint64_t off);
 
-uint64_t dp_now_us(void);
-
 /* Run one command line in this process; the answer goes to @out. */
 void dp_exec(const char *line, char *out, size_t cap);
 

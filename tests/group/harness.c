@@ -19,18 +19,10 @@
 #include "mem/heap.h"
 #include "mem/window_table.h"
 #include "../lib/agent.h"
+#include "../lib/hex.h"
 #include "harness.h"
 
 static const char *runtime_dir;
-
-uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void
 harness_child_exit(bool failed)
@@ -54,8 +46,7 @@ test_uuid(unsigned int n, unsigned char out[16])
 void
 uuid_hex(const unsigned char u[16], char out[33])
 {
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", u[i]);
+	hex_encode(u, 16, out);
 }
 
 void
@@ -68,14 +59,7 @@ test_uuid_hex(unsigned int n, unsigned char u[16], char hex[33])
 static int
 hex_uuid(const char *s, unsigned char out[16])
 {
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
-	return 0;
+	return hex_decode(s, out, 16);
 }
 
 /* ---- events ---- */
@@ -104,7 +88,7 @@ events_record(int16_t dev_id, int16_t group_id, const unsigned char domain[16], 
 		r->gid = group_id;
 		r->ev = ev;
 		memcpy(r->domain, domain, 16);
-		r->t = now_us();
+		r->t = mono_us();
 		r->used = false;
 	}
 	pthread_cond_broadcast(&ev_cv);
@@ -172,12 +156,12 @@ events_clear(void)
 int
 wait_members(int16_t dev, int16_t gid, int n, int timeout_ms)
 {
-	uint64_t end = now_us() + (uint64_t)timeout_ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)timeout_ms * 1000u;
 	int got;
 
 	for (;;) {
 		got = idd_dma_access_pair_group_members(dev, gid, NULL, 0);
-		if (got == n || now_us() > end)
+		if (got == n || mono_us() > end)
 			return got;
 		usleep(1000);
 	}
@@ -214,12 +198,12 @@ int
 peek_wait(int16_t dev, int16_t gid, const unsigned char domain[16], uint64_t addr, int want,
 	  uint64_t *val, int timeout_ms)
 {
-	uint64_t end = now_us() + (uint64_t)timeout_ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)timeout_ms * 1000u;
 	int ret;
 
 	for (;;) {
 		ret = peek_u64(dev, gid, domain, addr, val);
-		if (ret == want || now_us() > end)
+		if (ret == want || mono_us() > end)
 			return ret;
 		usleep(1000);
 	}
@@ -349,10 +333,10 @@ agent_loop(void)
 			if (iters > 256)
 				iters = 256;
 			for (int i = 0; i < iters && ret == 0; i++) {
-				uint64_t t0 = now_us();
+				uint64_t t0 = mono_us();
 
 				ret = group_join((int16_t)d, dom, tok, (int16_t)g, NULL);
-				t[i] = now_us() - t0;
+				t[i] = mono_us() - t0;
 				if (ret == 0)
 					ret = group_leave((int16_t)d, (int16_t)g);
 			}
@@ -513,7 +497,7 @@ agent_exit(struct agent *a)
 uint64_t
 agent_kill(struct agent *a)
 {
-	uint64_t t = now_us();
+	uint64_t t = mono_us();
 
 	agent_kill_reap(a->pid, a->to, a->from);
 	return t;

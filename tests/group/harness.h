@@ -20,6 +20,8 @@
 
 #include <idd/idd_group.h>
 
+#include "../lib/clock.h" /* mono_us(), for the timeouts of the tests */
+
 /* Call first from main(). Returns -1 if this process is the parent (go on
  * with the tests), else the agent's exit status (return it from main). */
 int harness_main(int argc, char **argv);
@@ -71,8 +73,6 @@ void test_uuid(unsigned int n, unsigned char out[16]);
 void uuid_hex(const unsigned char u[16], char out[33]);
 /* Both at once: @u from @n, and @u as hex. */
 void test_uuid_hex(unsigned int n, unsigned char u[16], char hex[33]);
-
-uint64_t now_us(void);
 
 /* The end of a child forked from a test process: exec /bin/true (or
  * /bin/false when @failed), not _exit(). A child forked while the control

@@ -50,6 +50,7 @@
 #include <idd/idd_group.h>
 #include <idd/idd_log.h>
 
+#include "../lib/clock.h"
 #include "../lib/sockmsg.h"
 #include "dp_harness.h"
 #include "dp_test.h"
@@ -112,7 +113,7 @@ log_mark(void)
 static void
 log_expect(unsigned int mark, const char *a, const char *b, int ms)
 {
-	uint64_t end = dp_now_us() + (uint64_t)ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000u;
 	bool found = false;
 
 	pthread_mutex_lock(&log_lock);
@@ -120,7 +121,7 @@ log_expect(unsigned int mark, const char *a, const char *b, int ms)
 		for (unsigned int i = mark; i < log_n && !found; i++)
 			found = log_lines[i] != NULL && strstr(log_lines[i], a) != NULL &&
 				(b == NULL || strstr(log_lines[i], b) != NULL);
-		if (found || dp_now_us() >= end)
+		if (found || mono_us() >= end)
 			break;
 		struct timespec ts;
 
@@ -386,12 +387,12 @@ good_join(unsigned int dom)
 
 	dp_spawn(&B);
 	DP_OK(&B, "dev inline 1");
-	t0 = dp_now_us();
+	t0 = mono_us();
 	ret = dp_cmd(&B, "join %d %s %s", gid, dp_hex(dom), dp_hex(0x7001));
 	if (ret != 0)
 		fail_msg("good join: %s", B.last);
-	if (dp_now_us() - t0 > GOOD_JOIN_BOUND_US)
-		fail_msg("good join took %llu ms", (unsigned long long)(dp_now_us() - t0) / 1000);
+	if (mono_us() - t0 > GOOD_JOIN_BOUND_US)
+		fail_msg("good join took %llu ms", (unsigned long long)(mono_us() - t0) / 1000);
 	DP_OK(&B, "leave %d", gid);
 	assert_int_equal(dp_exit(&B), 0);
 }
@@ -852,7 +853,7 @@ static int
 storm_main(char **argv)
 {
 	unsigned int n = (unsigned int)strtoul(argv[3], NULL, 0);
-	uint64_t end = dp_now_us() + strtoull(argv[4], NULL, 0) * 1000u;
+	uint64_t end = mono_us() + strtoull(argv[4], NULL, 0) * 1000u;
 	bool continuous = strtoul(argv[5], NULL, 0) != 0;
 	unsigned long connects = 0, eacces = 0, eagain = 0, other = 0;
 	struct pollfd *p = calloc(n, sizeof(*p));
@@ -867,7 +868,7 @@ storm_main(char **argv)
 	for (unsigned int i = 0; i < n; i++)
 		p[i].fd = -1;
 	while (any) {
-		uint64_t now = dp_now_us();
+		uint64_t now = mono_us();
 
 		if (now > end + 30u * 1000 * 1000) {
 			other++; /* the creator stopped answering */

@@ -88,6 +88,8 @@
 #include <idd/idd_mem.h>
 
 #include "../lib/agent.h"
+#include "../lib/clock.h"
+#include "../lib/hex.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SOAK_SANITIZED 1
@@ -109,15 +111,6 @@
 #define ANSWER_MS 30000        /* a member that is silent this long hangs */
 #define LEFT_MS 10000          /* MEMBER_LEFT must arrive within this */
 #define RSS_TOL_KB (8u * 1024)
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static uint64_t
 rnd(uint64_t *s)
@@ -170,28 +163,6 @@ domain_pos(const unsigned char d[16])
 	if (memcmp(d + 4, ref + 4, 12) != 0 || d[0] >= MAX_POS)
 		return -1;
 	return d[0];
-}
-
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
-static int
-unhex(const char *s, unsigned char *b, size_t n)
-{
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		b[i] = (unsigned char)v;
-	}
-	return 0;
 }
 
 static int
@@ -332,14 +303,14 @@ on_event(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 static bool
 wait_left(const unsigned char d[16], int ms)
 {
-	uint64_t end = now_us() + (uint64_t)ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000u;
 	bool found = false;
 
 	pthread_mutex_lock(&ev_lock);
 	for (;;) {
 		for (unsigned int i = 0; i < nb_left && !found; i++)
 			found = memcmp(left_dom[i], d, 16) == 0;
-		if (found || now_us() >= end)
+		if (found || mono_us() >= end)
 			break;
 		struct timespec ts;
 
@@ -383,7 +354,7 @@ command_thread(void *arg)
 		} else if (sscanf(line, "left %63s %d", a, &ms) == 2) {
 			unsigned char d[16];
 
-			if (unhex(a, d, 16) != 0)
+			if (hex_decode(a, d, 16) != 0)
 				say("err bad domain");
 			else
 				say(wait_left(d, ms) ? "ok" : "missing");
@@ -407,7 +378,7 @@ command_thread(void *arg)
 static void
 collect(uint16_t v, unsigned int n, enum idd_dma_status_code *st)
 {
-	uint64_t end = now_us() + CPL_TIMEOUT_US;
+	uint64_t end = mono_us() + CPL_TIMEOUT_US;
 	unsigned int got = 0;
 	uint16_t last = 0;
 
@@ -427,7 +398,7 @@ collect(uint16_t v, unsigned int n, enum idd_dma_status_code *st)
 			got += k;
 			continue;
 		}
-		if (now_us() > end) {
+		if (mono_us() > end) {
 			failure("hang: vchan %u: %u of %u completions in %u s", v, got, n,
 				CPL_TIMEOUT_US / 1000000);
 			_exit(3);
@@ -501,7 +472,7 @@ rescan(void)
 	unsigned char ndom[MAX_POS][16];
 	uint64_t nwin[MAX_POS] = {0};
 	uint16_t nh[MAX_POS] = {0};
-	uint64_t now = now_us();
+	uint64_t now = mono_us();
 	bool any = false;
 	int n = idd_dma_access_pair_group_members(M.dev, M.gid, list, MAX_POS * 2);
 
@@ -529,7 +500,7 @@ rescan(void)
 			continue;
 		}
 		name[0] = 'w';
-		hex(list[i].domain_id, 16, name + 1);
+		hex_encode(list[i].domain_id, 16, name + 1);
 		if (idd_dma_group_buffer_lookup(M.dev, M.gid, name, 0, &b) != 0)
 			continue; /* not published yet: next scan */
 		memcpy(ndom[p], list[i].domain_id, 16);
@@ -745,7 +716,7 @@ member_main(int argc, char **argv)
 	int ret, dev;
 
 	/* member POS INC GID TOKHEX SEED LO HI (LO: our group's creator) */
-	if (argc < 9 || unhex(argv[5], M.tok, 16) != 0)
+	if (argc < 9 || hex_decode(argv[5], M.tok, 16) != 0)
 		return 2;
 	M.pos = (unsigned int)strtoul(argv[2], NULL, 0);
 	M.inc = (unsigned int)strtoul(argv[3], NULL, 0);
@@ -786,7 +757,7 @@ member_main(int argc, char **argv)
 		return 2;
 	}
 	name[0] = 'w';
-	hex(M.dom, 16, name + 1);
+	hex_encode(M.dom, 16, name + 1);
 	ret = idd_dma_group_buffer_publish(M.dev, M.gid, name, M.win, (size_t)MAX_POS * REGION);
 	if (ret == 0)
 		ret = idd_dma_access_pair_group_handler_get(M.dev, M.gid, M.dom, &M.self_h);
@@ -813,10 +784,10 @@ member_main(int argc, char **argv)
 	if (M.creator) {
 		/* The joiners left before we were told to exit; their departures
 		 * may still be on their way through our control thread. */
-		uint64_t end = now_us() + 10u * 1000 * 1000;
+		uint64_t end = mono_us() + 10u * 1000 * 1000;
 
 		while ((ret = idd_dma_access_pair_group_destroy(M.dev, M.gid)) == -EBUSY &&
-		       now_us() < end)
+		       mono_us() < end)
 			usleep(1000);
 	} else {
 		ret = idd_dma_access_pair_group_leave(M.dev, M.gid);
@@ -947,7 +918,7 @@ spawn(struct mproc *m, unsigned int pos)
 	m->to = to[1];
 	m->from = from[0];
 	m->alive = true;
-	m->progress_at = now_us();
+	m->progress_at = mono_us();
 	F.started++;
 }
 
@@ -986,16 +957,16 @@ reap_dead(struct mproc *m, const char *why)
 static bool
 mline(struct mproc *m, char *out, size_t cap, int ms)
 {
-	uint64_t end = now_us() + (uint64_t)ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000u;
 	char *nl;
 
 	while ((nl = memchr(m->buf, '\n', m->len)) == NULL) {
 		struct pollfd pfd = {.fd = m->from, .events = POLLIN};
-		int64_t left = (int64_t)(end - now_us()) / 1000;
+		int64_t left = (int64_t)(end - mono_us()) / 1000;
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) != 1) {
-			if (now_us() < end)
+			if (mono_us() < end)
 				continue;
 			fail("position %u (pid %d) hangs: no answer in %d ms", m->pos, (int)m->pid,
 			     ms);
@@ -1078,8 +1049,8 @@ ping_all(bool *all_know)
 		}
 		if (prog != m->progress) {
 			m->progress = prog;
-			m->progress_at = now_us();
-		} else if (now_us() - m->progress_at > (uint64_t)ANSWER_MS * 1000u) {
+			m->progress_at = mono_us();
+		} else if (mono_us() - m->progress_at > (uint64_t)ANSWER_MS * 1000u) {
 			fail("position %u (pid %d) hangs: its copy loop stopped", m->pos,
 			     (int)m->pid);
 			return false;
@@ -1096,15 +1067,15 @@ ping_all(bool *all_know)
 static bool
 run_for(unsigned int ms)
 {
-	uint64_t end = now_us() + (uint64_t)ms * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000u;
 
 	do {
-		uint64_t left = end > now_us() ? end - now_us() : 0;
+		uint64_t left = end > mono_us() ? end - mono_us() : 0;
 
 		usleep((useconds_t)(left < 200000 ? left : 200000));
 		if (!ping_all(NULL))
 			return false;
-	} while (now_us() < end);
+	} while (mono_us() < end);
 	return true;
 }
 
@@ -1112,13 +1083,13 @@ run_for(unsigned int ms)
 static bool
 wait_steady(void)
 {
-	uint64_t end = now_us() + (uint64_t)ANSWER_MS * 1000u;
+	uint64_t end = mono_us() + (uint64_t)ANSWER_MS * 1000u;
 	bool know = false;
 
 	while (!know) {
 		if (!ping_all(&know))
 			return false;
-		if (!know && now_us() > end) {
+		if (!know && mono_us() > end) {
 			fail("members do not all know each other after %d ms", ANSWER_MS);
 			return false;
 		}
@@ -1207,7 +1178,7 @@ kill_cycle(uint64_t *rng)
 
 		/* Everyone in its group hears it; the other groups' members
 		 * must not (they count such events, checked at the end). */
-		hex(P[victims[k]].dom, 16, dh);
+		hex_encode(P[victims[k]].dom, 16, dh);
 		for (unsigned int i = 0; i < nb_pos; i++)
 			if (P[i].alive && group_of(i) == g)
 				msend(&P[i], "left %s %d", dh, LEFT_MS);
@@ -1384,12 +1355,12 @@ main(int argc, char **argv)
 
 		for (int i = 0; i < 16; i++)
 			tok[i] = (unsigned char)rnd(&rng);
-		hex(tok, 16, tokhex[g]);
+		hex_encode(tok, 16, tokhex[g]);
 	}
 	printf("soak: %u members in %u groups, %u s, seed %llu%s\n", members, groups, seconds,
 	       seed, SOAK_SANITIZED ? " (sanitizer build: RSS printed, not checked)" : "");
 
-	t0 = now_us();
+	t0 = mono_us();
 	deadline = t0 + (uint64_t)seconds * 1000000u;
 	nb_pos = members;
 	nb_groups = groups;
@@ -1414,15 +1385,15 @@ main(int argc, char **argv)
 			goto out;
 	if (!wait_steady() || !measure(true))
 		goto out;
-	steady_at = now_us();
-	while (now_us() < deadline) {
+	steady_at = mono_us();
+	while (mono_us() < deadline) {
 		if (!run_for(100 + (unsigned int)(rnd(&rng) % 400)) || !kill_cycle(&rng))
 			goto out;
 	}
 	if (!wait_steady() || !run_for(500))
 		goto out;
 	printf("soak: steady state %.1f s; resources of the members that lived through it:\n",
-	       (double)(now_us() - steady_at) / 1e6);
+	       (double)(mono_us() - steady_at) / 1e6);
 	if (!measure(false))
 		goto out;
 	finish_all();
@@ -1438,7 +1409,7 @@ out:
 	       "soak: deaths reported %u (every survivor, every death)\n"
 	       "soak: fd delta %d, RSS delta %+ld kB in all (largest %+ld kB), over %u "
 	       "survivors of the steady state\n",
-	       (double)(now_us() - t0) / 1e6, F.killed + F.midjoin_killed, F.midjoin_killed,
+	       (double)(mono_us() - t0) / 1e6, F.killed + F.midjoin_killed, F.midjoin_killed,
 	       F.started, F.ops, F.ok, F.verified_ops, (double)F.verified_bytes / 1048576.0,
 	       F.errors, F.deaths_reported, F.fd_delta, F.rss_delta_kb, F.rss_delta_max_kb,
 	       F.measured);

@@ -203,12 +203,12 @@ accept_child(int in, int out, void *arg)
 	test_uuid(1, d0);
 	if (group_create(0, d0, tok, NULL, &gid) != 0)
 		return 20;
-	t0 = now_us();
+	t0 = mono_us();
 	old = lim_nofile_set(lim_fd_lowest_free());
 	if (!put(out, (uint64_t)gid) || !get(in, &v))
 		return 21;
 	paused = lim_log_count("joiners wait: accept paused for 100 ms: Too many open files");
-	elapsed_ms = (now_us() - t0) / 1000;
+	elapsed_ms = (mono_us() - t0) / 1000;
 	lim_nofile_set(old);
 	if (!put(out, paused) || !put(out, elapsed_ms) || !get(in, &v))
 		return 22;

@@ -20,6 +20,7 @@
 #include <idd/idd_dmadev.h>
 #include <idd/idd_group.h>
 #include <idd/idd_mem.h>
+#include <sodium.h>
 
 #include "perf_peers.h"
 #include "perf_report.h"
@@ -88,26 +89,20 @@ perf_peer_dom(const unsigned char base[16], unsigned int index, unsigned char ou
 static void
 to_hex(const unsigned char *b, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
+	sodium_bin2hex(out, 2 * n + 1, b, n);
 }
 
+/* 32 hex digits at @s, ending the word. */
 static int
 from_hex(const char *s, unsigned char out[16])
 {
-	for (int i = 0; i < 16; i++) {
-		unsigned int v;
+	const char *end;
+	size_t got;
 
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (unsigned char)v;
-	}
-	return s[32] == '\0' || s[32] == '\n' || s[32] == ' ' ? 0 : -EINVAL;
+	/* Sodium stops at the first non-digit (and at a NUL before 32). */
+	if (sodium_hex2bin(out, 16, s, 32, NULL, &got, &end) != 0 || got != 16)
+		return -EINVAL;
+	return *end == '\0' || *end == '\n' || *end == ' ' ? 0 : -EINVAL;
 }
 
 int

@@ -4,9 +4,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "dmadev_test.h"
+#include "../../lib/clock.h"
 
 const char *tu_args;
 
@@ -261,20 +261,11 @@ tu_group_teardown(void **state)
 
 /* ---- completions ---- */
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 uint16_t
 tu_wait_status(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx,
 	       enum idd_dma_status_code *status)
 {
-	double deadline = now_s() + TU_DEADLINE_S;
+	double deadline = mono_s() + TU_DEADLINE_S;
 	uint16_t got = 0;
 
 	while (got < n) {
@@ -285,7 +276,7 @@ tu_wait_status(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx,
 			fail_msg("completed_status reported %u, asked for at most %u", k, n - got);
 		got = (uint16_t)(got + k);
 		if (k == 0) {
-			if (now_s() > deadline)
+			if (mono_s() > deadline)
 				break;
 			sched_yield();
 		}
@@ -296,7 +287,7 @@ tu_wait_status(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx,
 uint16_t
 tu_wait_completed(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx, bool *has_error)
 {
-	double deadline = now_s() + TU_DEADLINE_S;
+	double deadline = mono_s() + TU_DEADLINE_S;
 	uint16_t got = 0;
 
 	*has_error = false;
@@ -312,7 +303,7 @@ tu_wait_completed(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx, b
 			break;
 		}
 		if (k == 0) {
-			if (now_s() > deadline)
+			if (mono_s() > deadline)
 				break;
 			sched_yield();
 		}
@@ -323,12 +314,12 @@ tu_wait_completed(int16_t dev, uint16_t vchan, uint16_t n, uint16_t *last_idx, b
 enum idd_dma_vchan_status
 tu_wait_idle(int16_t dev, uint16_t vchan)
 {
-	double deadline = now_s() + TU_DEADLINE_S;
+	double deadline = mono_s() + TU_DEADLINE_S;
 	enum idd_dma_vchan_status st = IDD_DMA_VCHAN_ACTIVE;
 
 	for (;;) {
 		assert_errno(idd_dma_vchan_status(dev, vchan, &st), 0);
-		if (st != IDD_DMA_VCHAN_ACTIVE || now_s() > deadline)
+		if (st != IDD_DMA_VCHAN_ACTIVE || mono_s() > deadline)
 			return st;
 		sched_yield();
 	}

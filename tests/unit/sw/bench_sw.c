@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <idd/idd_dmadev.h>
+
+#include "../../lib/clock.h"
 
 #define MIB (1024ul * 1024ul)
 #define ROTATE (256 * MIB) /* src and dst halves of 128 MiB each */
@@ -26,15 +27,6 @@ static int
 wanted(const char *label)
 {
 	return filter == NULL || strstr(label, filter) != NULL;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int16_t
@@ -83,7 +75,7 @@ bench_memcpy(size_t len, size_t span)
 	struct cursor c = {0, span, len};
 	uint8_t *src = pool, *dst = pool + ROTATE / 2;
 	unsigned long n = 0;
-	double t0 = now(), t;
+	double t0 = mono_s(), t;
 
 	do {
 		for (int b = 0; b < 64; b++) {
@@ -96,7 +88,7 @@ bench_memcpy(size_t len, size_t span)
 			__asm__ volatile("" ::"r"(dst) : "memory");
 		}
 		n += 64 * BURST;
-	} while ((t = now() - t0) < secs);
+	} while ((t = mono_s() - t0) < secs);
 	return (double)n / t;
 }
 
@@ -107,7 +99,7 @@ bench_dma(int16_t dev, size_t len, size_t span, unsigned int inflight)
 	struct cursor c = {0, span, len};
 	uint8_t *src = pool, *dst = pool + ROTATE / 2;
 	unsigned long done = 0, issued = 0, polls = 0;
-	double t0 = now(), t = 0;
+	double t0 = mono_s(), t = 0;
 	int stopping = 0;
 
 	for (;;) {
@@ -134,12 +126,12 @@ bench_dma(int16_t dev, size_t len, size_t span, unsigned int inflight)
 			exit(1);
 		}
 		/* The clock costs as much as a few copies: look at it rarely. */
-		if (!stopping && (++polls & 63) == 0 && (t = now() - t0) >= secs)
+		if (!stopping && (++polls & 63) == 0 && (t = mono_s() - t0) >= secs)
 			stopping = 1;
 		if (stopping && done == issued)
 			break;
 	}
-	return (double)done / (now() - t0);
+	return (double)done / (mono_s() - t0);
 }
 
 static void

@@ -11,10 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sw_test.h"
+#include "../../lib/clock.h"
 
 const char *t_engine = "inline";
 
@@ -72,19 +72,10 @@ t_dev_close(int16_t dev)
 	assert_int_equal(idd_dma_close(dev), 0);
 }
 
-static double
-t_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 unsigned int
 t_wait_completed(int16_t dev, uint16_t vchan, unsigned int n, uint16_t *last_idx, int *has_error)
 {
-	double deadline = t_now() + T_TIMEOUT_S;
+	double deadline = mono_s() + T_TIMEOUT_S;
 	unsigned int got = 0;
 
 	if (has_error != NULL)
@@ -101,7 +92,7 @@ t_wait_completed(int16_t dev, uint16_t vchan, unsigned int n, uint16_t *last_idx
 			break;
 		}
 		if (k == 0) {
-			if (t_now() > deadline)
+			if (mono_s() > deadline)
 				break;
 			sched_yield();
 		}
@@ -113,7 +104,7 @@ unsigned int
 t_wait_status(int16_t dev, uint16_t vchan, unsigned int n, uint16_t *last_idx,
 	      enum idd_dma_status_code *st)
 {
-	double deadline = t_now() + T_TIMEOUT_S;
+	double deadline = mono_s() + T_TIMEOUT_S;
 	unsigned int got = 0;
 
 	while (got < n) {
@@ -122,7 +113,7 @@ t_wait_status(int16_t dev, uint16_t vchan, unsigned int n, uint16_t *last_idx,
 
 		got += k;
 		if (k == 0) {
-			if (t_now() > deadline)
+			if (mono_s() > deadline)
 				break;
 			sched_yield();
 		}
