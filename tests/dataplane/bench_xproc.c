@@ -42,6 +42,7 @@
 
 #include "dp_harness.h"
 #include "../lib/clock.h"
+#include "core_distance.h"
 #include "group/group.h"
 #include "mem/rcu.h"
 #include "mem/window_table.h"
@@ -523,6 +524,9 @@ main(int argc, char **argv)
 		if (want("64") || want(eng)) {
 			double in_c = 0, in_r = 0, out_c = 0, out_r = 0, l_c = 0, l_r = 0;
 			double cy[6] = {1e18, 1e18, 1e18, 1e18, 1e18, 1e18};
+			/* The thread engine's small copies depend on this more
+			 * than on anything else (doc/guide.md, chapter 9). */
+			double trip0 = thread ? core_round_trip_ns(c0, c1) : -1, trip1;
 
 			c_in.span = c_out.span = c_loc.span = 64;
 #define RUN64(var, k, ...) \
@@ -546,6 +550,11 @@ main(int argc, char **argv)
 			       out_c / 1e6, out_r / 1e6);
 			printf("  %-34s %9.1f M/s %9.1f M/s\n", "64 B local vchan (reference)",
 			       l_c / 1e6, l_r / 1e6);
+			trip1 = thread ? core_round_trip_ns(c0, c1) : -1;
+			if (trip0 >= 0 && trip1 >= 0)
+				printf("    cache line round trip, cpu %d to %d and back: %.0f ns before "
+				       "these rows, %.0f ns after\n",
+				       c0, c1, trip0, trip1);
 			if (!thread && cy[0] < 1e17)
 				printf("  %-34s %6.2f/%.2f/%.2f %5.2f/%.2f/%.2f\n",
 				       "  CPU ns/copy: into/out/local", cy[0], cy[2], cy[4], cy[1],

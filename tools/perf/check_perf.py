@@ -136,6 +136,11 @@ def smoke(exe, direction):
     page = doc.get("page_size")
     if not isinstance(page, int) or page < 4096 or page & (page - 1):
         fail("page_size %r: want the buffers' page size, a power of two" % (page,))
+    trip = doc.get("round_trip_ns", "missing")
+    # null only where there are not two CPUs to pin the caller and the worker to.
+    if trip is not None and not (isinstance(trip, list) and len(trip) == 2 and
+                                 all(isinstance(t, (int, float)) and 0 < t < 1e6 for t in trip)):
+        fail("round_trip_ns %r: want [before, after] in ns, or null" % (trip,))
     check_copy_rows(doc["rows"], direction, ["inline", "thread"], SIZES)
     if len(doc["rows"]) != 2 * len(SIZES):
         fail("%d rows, want %d" % (len(doc["rows"]), 2 * len(SIZES)))

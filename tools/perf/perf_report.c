@@ -227,14 +227,20 @@ json_num(FILE *f, const char *key, double v)
 }
 
 void
-perf_report_json(FILE *f, const char *version, double secs, size_t page_size)
+perf_report_json(FILE *f, const char *version, double secs, size_t page_size,
+		 const double round_trip_ns[2])
 {
 	fprintf(f, "{\n  ");
 	json_str(f, "tool", "idd-perf");
 	fprintf(f, ",\n  ");
 	json_str(f, "version", version);
-	fprintf(f, ",\n  \"seconds\": %.3f,\n  \"page_size\": %zu,\n  \"rows\": [", secs,
+	fprintf(f, ",\n  \"seconds\": %.3f,\n  \"page_size\": %zu,\n  \"round_trip_ns\": ", secs,
 		page_size);
+	if (round_trip_ns[0] >= 0 && round_trip_ns[1] >= 0)
+		fprintf(f, "[%.1f, %.1f]", round_trip_ns[0], round_trip_ns[1]);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\n  \"rows\": [");
 	for (size_t i = 0; i < nb_rows; i++) {
 		const struct perf_row *r = &rows[i];
 

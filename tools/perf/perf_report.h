@@ -36,10 +36,13 @@ void perf_row_init(struct perf_row *r);
 int perf_report_add(const struct perf_row *r);
 
 /* The outputs, from every row added. @header is printed above the table;
- * @page_size is the copy buffers' (perf_copy_page_size()). */
+ * @page_size is the copy buffers' (perf_copy_page_size()); @round_trip_ns
+ * the caller-to-worker cache line round trip before and after the cases
+ * (core_distance.h), negative when not measured. */
 void perf_report_table(FILE *f, const char *header);
 int perf_report_csv(const char *path);
-void perf_report_json(FILE *f, const char *version, double secs, size_t page_size);
+void perf_report_json(FILE *f, const char *version, double secs, size_t page_size,
+		      const double round_trip_ns[2]);
 /* 0, or -errno after printing why. */
 int perf_report_plot(const char *path);
 

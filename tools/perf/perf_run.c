@@ -23,6 +23,7 @@
 #include <idd/idd_common.h>
 #include <idd/idd_log.h>
 
+#include "core_distance.h"
 #include "perf.h"
 #include "perf_copy.h"
 #include "perf_env.h"
@@ -471,8 +472,12 @@ start_pool(struct perf_env *env, const struct perf_case *cases, unsigned int nb)
 	return 0;
 }
 
+/* Run the cases; *@secs is the time it took, @round_trip_ns the cache
+ * line round trip between the caller's and the worker's CPU before and
+ * after the cases (-1: not measured). */
 static int
-run_cases(struct run_opts *o, struct perf_case *cases, unsigned int nb, double *secs)
+run_cases(struct run_opts *o, struct perf_case *cases, unsigned int nb, double *secs,
+	  double round_trip_ns[2])
 {
 	static struct perf_env env;
 	int first, second, ret = 0;
@@ -505,10 +510,17 @@ run_cases(struct run_opts *o, struct perf_case *cases, unsigned int nb, double *
 			fprintf(stderr, "idd-perf: cannot pin to cpu %d: %s\n", o->cpu,
 				strerror(errno));
 	}
+	/* Before and after: on a virtual machine the distance between the
+	 * two vCPUs can change during the run. */
+	round_trip_ns[0] = round_trip_ns[1] = -1;
+	if (ret == 0)
+		round_trip_ns[0] = core_round_trip_ns(o->cpu, o->worker_cpu);
 	for (unsigned int i = 0; i < nb && ret == 0 && !perf_stop_signal; i++) {
 		env.case_no = i + 1;
 		ret = cases[i].type->run(&cases[i], &env);
 	}
+	if (ret == 0 && !perf_stop_signal)
+		round_trip_ns[1] = core_round_trip_ns(o->cpu, o->worker_cpu);
 	perf_progress_clear();
 	for (unsigned int t = 0; perf_case_types[t] != NULL; t++)
 		if (perf_case_types[t]->cleanup != NULL)
@@ -535,7 +547,8 @@ perf_run_main(int argc, char **argv, const char *mode)
 	struct run_opts o;
 	unsigned int nb = 0;
 	double secs = 0;
-	char header[320], pages[80] = "";
+	char header[400], pages[80] = "", trip[160] = "";
+	double round_trip_ns[2];
 	size_t page;
 	int ret;
 
@@ -555,9 +568,14 @@ perf_run_main(int argc, char **argv, const char *mode)
 	/* idd's own log: errors only, unless the user asked for more. */
 	if (getenv("IDD_LOG_LEVEL") == NULL)
 		idd_log_set_level(IDD_LOG_ERR);
-	ret = run_cases(&o, cases, nb, &secs);
+	ret = run_cases(&o, cases, nb, &secs, round_trip_ns);
 	if (ret != 0)
 		return ret;
+	if (round_trip_ns[0] >= 0 && round_trip_ns[1] >= 0)
+		snprintf(trip, sizeof(trip),
+			 "\ncache line round trip between cpu %d and cpu %d: %.0f ns before the "
+			 "cases, %.0f ns after",
+			 o.cpu, o.worker_cpu, round_trip_ns[0], round_trip_ns[1]);
 	page = perf_copy_page_size();
 	if (page != 0)
 		snprintf(pages, sizeof(pages), "; buffers on %zu KiB pages%s", page >> 10,
@@ -565,10 +583,10 @@ perf_run_main(int argc, char **argv, const char *mode)
 								: "");
 	snprintf(header, sizeof(header),
 		 "idd-perf %s: %u case(s) in %.1f s; caller on cpu %d, thread engine's worker on "
-		 "cpu %d%s",
-		 idd_version(), nb, secs, o.cpu, o.worker_cpu, pages);
+		 "cpu %d%s%s",
+		 idd_version(), nb, secs, o.cpu, o.worker_cpu, pages, trip);
 	if (o.json)
-		perf_report_json(stdout, idd_version(), secs, page);
+		perf_report_json(stdout, idd_version(), secs, page, round_trip_ns);
 	else
 		perf_report_table(stdout, header);
 	fflush(stdout);
