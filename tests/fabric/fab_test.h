@@ -120,11 +120,8 @@ bool ft_exited_ok(pid_t pid);
  * that need more than one. */
 
 /* The conductor's hosts_own(), with SIGINT and SIGTERM at their defaults
- * first: a stop signal ends the test, its roles included, by that signal,
- * once the hosts are removed. (libinfinipath, which libfabric loads, puts
- * a handler there at load time that exits with 1 from inside the handler;
- * ThreadSanitizer reports that, and the test runner would not see the
- * signal.) */
+ * first, whatever the process inherited: a stop signal ends the test, its
+ * roles included, by that signal, once the hosts are removed. */
 void ft_hosts_own(void);
 
 /* End the test if setting up hosts failed (@ret from netns_hosts.h): skip

@@ -32,6 +32,7 @@
 
 #include "common/log.h"
 #include "dmadev/dmadev_driver.h"
+#include "drivers/fabric/fab_lib.h"
 #include "drivers/fabric/fab_rdm.h"
 #include "group/wire.h"
 

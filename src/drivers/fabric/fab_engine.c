@@ -133,7 +133,7 @@ fab_poll_cq(struct fab_dev *fd)
 
 			if (fi_cq_readerr(fd->rdm.cq, &err, 0) == 1) {
 				IDD_LOG(DEBUG, "dev %s: RMA failed: %s", fd->name,
-					fi_strerror(err.err));
+					fab_strerror(err.err));
 				if (err.op_context != NULL)
 					fab_piece_done(fd, err.op_context, false);
 				work++;
@@ -211,7 +211,7 @@ fab_post_piece(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 	fd->nb_posts--;
 	if (ret == -FI_EAGAIN)
 		return 0;
-	IDD_LOG(DEBUG, "dev %s: posting RMA failed: %s", fd->name, fi_strerror((int)-ret));
+	IDD_LOG(DEBUG, "dev %s: posting RMA failed: %s", fd->name, fab_strerror((int)-ret));
 	return -1;
 }
 

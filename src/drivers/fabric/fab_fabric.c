@@ -19,7 +19,7 @@ static int
 fab_fail(struct fab_dev *fd, const char *what, int ret)
 {
 	IDD_LOG(ERR, "dev %s: create refused: %s failed: %s", fd->name, what,
-		fi_strerror(-ret));
+		fab_strerror(-ret));
 	return ret < 0 ? ret : -EIO;
 }
 
@@ -30,10 +30,15 @@ fab_fabric_open(struct fab_dev *fd, const char *provider)
 	int ret = fab_rdm_open(&fd->rdm, provider, fd->bind_ip, fd->stripes, 4 * FAB_MAX_POSTS,
 			       FI_WAIT_FD, &what);
 
+	if (ret != 0 && strcmp(what, "loading libfabric") == 0) {
+		IDD_LOG(ERR, "dev %s: create refused: the fabric driver cannot load libfabric: %s",
+			fd->name, fab_lib_error());
+		return ret;
+	}
 	if (ret != 0 && strcmp(what, "fi_getinfo") == 0) {
 		IDD_LOG(ERR, "dev %s: create refused: no libfabric provider \"%s\" with RDM "
 			     "endpoints, RMA and IPv4 addresses: %s", fd->name, provider,
-			fi_strerror(-ret));
+			fab_strerror(-ret));
 		return -ENODEV;
 	}
 	if (ret != 0)

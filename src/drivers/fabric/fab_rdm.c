@@ -13,12 +13,13 @@
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
 
+#include "drivers/fabric/fab_lib.h"
 #include "drivers/fabric/fab_rdm.h"
 
 static struct fi_info *
 rdm_hints(const char *provider, uint32_t ip)
 {
-	struct fi_info *hints = fi_allocinfo();
+	struct fi_info *hints = fab_lib.dupinfo(NULL);
 	struct sockaddr_in src = {.sin_family = AF_INET};
 
 	if (hints == NULL)
@@ -40,7 +41,7 @@ rdm_hints(const char *provider, uint32_t ip)
 	src.sin_addr.s_addr = htonl(ip);
 	hints->src_addr = malloc(sizeof(src));
 	if (hints->fabric_attr->prov_name == NULL || hints->src_addr == NULL) {
-		fi_freeinfo(hints);
+		fab_lib.freeinfo(hints);
 		return NULL;
 	}
 	memcpy(hints->src_addr, &src, sizeof(src));
@@ -48,32 +49,37 @@ rdm_hints(const char *provider, uint32_t ip)
 	return hints;
 }
 
-int
-fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
-	     size_t cq_size, enum fi_wait_obj cq_wait, const char **what)
+static int
+rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
+	 size_t cq_size, enum fi_wait_obj cq_wait, const char **what)
 {
 	struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = cq_wait,
 				     .size = cq_size};
 	struct fi_av_attr av_attr = {.type = FI_AV_MAP};
-	struct fi_info *hints = rdm_hints(provider, ip);
+	struct fi_info *hints;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
+	*what = "loading libfabric";
+	ret = fab_lib_load();
+	if (ret != 0)
+		return ret;
+	hints = rdm_hints(provider, ip);
 	*what = "fi_allocinfo";
 	if (hints == NULL)
 		return -FI_ENOMEM;
 	if (nb_eps == 0 || nb_eps > FAB_RDM_MAX_EPS) {
-		fi_freeinfo(hints);
+		fab_lib.freeinfo(hints);
 		*what = "endpoint count";
 		return -FI_EINVAL;
 	}
 	*what = "fi_getinfo";
-	ret = fi_getinfo(FI_VERSION(1, 17), NULL, NULL, 0, hints, &r->info);
-	fi_freeinfo(hints);
+	ret = fab_lib.getinfo(FI_VERSION(1, 17), NULL, NULL, 0, hints, &r->info);
+	fab_lib.freeinfo(hints);
 	if (ret != 0)
 		return ret;
 	*what = "fi_fabric";
-	ret = fi_fabric(r->info->fabric_attr, &r->fabric, NULL);
+	ret = fab_lib.fabric(r->info->fabric_attr, &r->fabric, NULL);
 	if (ret != 0)
 		return ret;
 	*what = "fi_domain";
@@ -115,6 +121,21 @@ fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int 
 }
 
 int
+fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
+	     size_t cq_size, enum fi_wait_obj cq_wait, const char **what)
+{
+	struct fab_signals saved;
+	int ret;
+
+	/* Providers initialize at their first use, and one of Debian's
+	 * installs signal handlers then (fab_lib.h). */
+	fab_signals_save(&saved);
+	ret = rdm_open(r, provider, ip, nb_eps, cq_size, cq_wait, what);
+	fab_signals_restore(&saved, "opening a libfabric endpoint");
+	return ret;
+}
+
+int
 fab_rdm_name(const struct fab_rdm *r, uint32_t *ip, uint16_t *port)
 {
 	struct sockaddr_in name;
@@ -144,6 +165,6 @@ fab_rdm_close(struct fab_rdm *r)
 	if (r->fabric != NULL)
 		fi_close(&r->fabric->fid);
 	if (r->info != NULL)
-		fi_freeinfo(r->info);
+		fab_lib.freeinfo(r->info);
 	memset(r, 0, sizeof(*r));
 }

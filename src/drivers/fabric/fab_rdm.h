@@ -44,9 +44,14 @@ struct fab_rdm {
  * provider's, no FI_MR_LOCAL (local buffers are not registered), and
  * delivery completion, so that a finished write has landed.
  *
+ * The first call loads libfabric (fab_lib.h); every call puts back the
+ * signal dispositions that loading it or opening the endpoint changed.
+ *
  * Returns 0, or a negative libfabric error code with *@what naming the call
- * that failed ("fi_getinfo" when no provider matches). @r is zeroed first;
- * on failure what was opened stays in it for fab_rdm_close().
+ * that failed ("fi_getinfo" when no provider matches; "loading libfabric",
+ * with -ENOTSUP, when libfabric cannot be loaded: fab_lib_error() says
+ * why). @r is zeroed first; on failure what was opened stays in it for
+ * fab_rdm_close().
  */
 int fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int nb_eps,
 		 size_t cq_size, enum fi_wait_obj cq_wait, const char **what);

@@ -113,7 +113,7 @@ fab_window_event(void *ctx, const struct mem_window_desc *d, int added)
 		IDD_LOG(ERR, "dev %s: window at 0x%llx (%llu bytes) not offered to peers on other "
 			     "hosts: registration failed: %s", fd->name,
 			(unsigned long long)d->base, (unsigned long long)d->len,
-			fi_strerror(-ret));
+			fab_strerror(-ret));
 		goto out;
 	}
 	w->key = fd->prov_key ? fi_mr_key(w->mr) : d->id;
