@@ -115,6 +115,15 @@ perf_parse_cpu(const char *s, int *out)
 	return 0;
 }
 
+void
+perf_format_cpu(char *buf, size_t len, int cpu)
+{
+	if (cpu >= 0)
+		snprintf(buf, len, "on cpu %d", cpu);
+	else
+		snprintf(buf, len, "not pinned");
+}
+
 static int
 add_size(uint32_t *sizes, unsigned int *nb, uint64_t size, const char *item, char *why,
 	 size_t len)

@@ -147,6 +147,8 @@ int perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why
  * number below CPU_SETSIZE. Returns 0 or -EINVAL; the caller says why. */
 #define PERF_CPU_NONE (-1)
 int perf_parse_cpu(const char *s, int *out);
+/* "on cpu N", or "not pinned" for PERF_CPU_NONE, for the headers. */
+void perf_format_cpu(char *buf, size_t len, int cpu);
 
 void perf_format_size(char *buf, size_t len, uint64_t size);
 

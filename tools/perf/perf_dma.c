@@ -1039,29 +1039,20 @@ alloc_memory(struct bench *b)
  */
 
 static void
-cpu_name(char *buf, size_t len, int cpu, const char *none)
-{
-	if (cpu >= 0)
-		snprintf(buf, len, "%d", cpu);
-	else
-		snprintf(buf, len, "%s", none);
-}
-
-static void
 print_table(const struct bench *b, FILE *f)
 {
 	const struct options *o = &b->opt;
-	char ws[32], cpu[16], wcpu[16];
+	char ws[32], cpu[24], wcpu[24];
 
 	perf_format_size(ws, sizeof(ws), o->working_set);
-	cpu_name(cpu, sizeof(cpu), o->cpu, "any");
-	cpu_name(wcpu, sizeof(wcpu), o->worker_cpu, "not pinned");
+	perf_format_cpu(cpu, sizeof(cpu), o->cpu);
+	perf_format_cpu(wcpu, sizeof(wcpu), o->worker_cpu);
 	fprintf(f,
 		"idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side in %u rounds "
 		"(median)\n",
 		idd_version(), o->ring, o->burst, o->duration, o->rounds);
-	fprintf(f, "caller on cpu %s, thread engine worker on cpu %s, rotating working set %s\n",
-		cpu, wcpu, ws);
+	fprintf(f, "caller %s, thread engine worker %s, rotating working set %s\n", cpu, wcpu,
+		ws);
 	fprintf(f, "GB/s = 10^9 bytes per second; ratio = GB/s / memcpy GB/s on the same buffers\n\n");
 	fprintf(f, "%4s  %-6s  %-8s  %8s  %5s  %9s  %8s  %11s  %6s\n", "case", "engine", "regime",
 		"size", "burst", "Mops/s", "GB/s", "memcpy GB/s", "ratio");

@@ -547,7 +547,7 @@ perf_run_main(int argc, char **argv, const char *mode)
 	struct run_opts o;
 	unsigned int nb = 0;
 	double secs = 0;
-	char header[400], pages[80] = "", trip[160] = "";
+	char header[400], pages[80] = "", trip[160] = "", cpu[24], wcpu[24];
 	double round_trip_ns[2];
 	size_t page;
 	int ret;
@@ -581,10 +581,11 @@ perf_run_main(int argc, char **argv, const char *mode)
 		snprintf(pages, sizeof(pages), "; buffers on %zu KiB pages%s", page >> 10,
 			 page == (size_t)sysconf(_SC_PAGESIZE) ? " (no huge pages available)"
 								: "");
+	perf_format_cpu(cpu, sizeof(cpu), o.cpu);
+	perf_format_cpu(wcpu, sizeof(wcpu), o.worker_cpu);
 	snprintf(header, sizeof(header),
-		 "idd-perf %s: %u case(s) in %.1f s; caller on cpu %d, thread engine's worker on "
-		 "cpu %d%s%s",
-		 idd_version(), nb, secs, o.cpu, o.worker_cpu, pages, trip);
+		 "idd-perf %s: %u case(s) in %.1f s; caller %s, thread engine's worker %s%s%s",
+		 idd_version(), nb, secs, cpu, wcpu, pages, trip);
 	if (o.json)
 		perf_report_json(stdout, idd_version(), secs, page, round_trip_ns);
 	else
