@@ -23,7 +23,7 @@
 
 #include "../lib/agent.h"
 #include "../lib/clock.h"
-#include "../lib/hex.h"
+#include "hex.h"
 #include "dp_harness.h"
 
 /* Longest wait for one completion; sanitizer builds are slow, and a 64 MiB

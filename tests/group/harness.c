@@ -19,7 +19,7 @@
 #include "mem/heap.h"
 #include "mem/window_table.h"
 #include "../lib/agent.h"
-#include "../lib/hex.h"
+#include "hex.h"
 #include "harness.h"
 
 static const char *runtime_dir;

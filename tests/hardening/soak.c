@@ -89,7 +89,7 @@
 
 #include "../lib/agent.h"
 #include "../lib/clock.h"
-#include "../lib/hex.h"
+#include "hex.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SOAK_SANITIZED 1

@@ -20,8 +20,8 @@
 #include <idd/idd_dmadev.h>
 #include <idd/idd_group.h>
 #include <idd/idd_mem.h>
-#include <sodium.h>
 
+#include "hex.h"
 #include "perf_peers.h"
 #include "perf_report.h"
 
@@ -84,25 +84,6 @@ perf_peer_dom(const unsigned char base[16], unsigned int index, unsigned char ou
 	memcpy(out, base, 16);
 	out[14] ^= (unsigned char)((index + 1) >> 8);
 	out[15] ^= (unsigned char)(index + 1);
-}
-
-static void
-to_hex(const unsigned char *b, size_t n, char *out)
-{
-	sodium_bin2hex(out, 2 * n + 1, b, n);
-}
-
-/* 32 hex digits at @s, ending the word. */
-static int
-from_hex(const char *s, unsigned char out[16])
-{
-	const char *end;
-	size_t got;
-
-	/* Sodium stops at the first non-digit (and at a NUL before 32). */
-	if (sodium_hex2bin(out, 16, s, 32, NULL, &got, &end) != 0 || got != 16)
-		return -EINVAL;
-	return *end == '\0' || *end == '\n' || *end == ' ' ? 0 : -EINVAL;
 }
 
 int
@@ -233,8 +214,8 @@ perf_peer_spawn(struct perf_peer *p, unsigned int index, uint64_t window,
 		perf_peer_stop(p);
 		return -ENOMEM;
 	}
-	to_hex(token, 16, tok_hex);
-	to_hex(p->dom, 16, dom_hex);
+	hex_encode(token, 16, tok_hex);
+	hex_encode(p->dom, 16, dom_hex);
 	ret = perf_peer_send(p, "hello %u %" PRIu64 " %s %s", index, window, tok_hex, dom_hex);
 	if (ret != 0) {
 		fprintf(stderr, "idd-perf: peer %u did not start (it exited)\n", index);
@@ -412,7 +393,7 @@ perf_peer_main(const char *parent)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (fgets(line, sizeof(line), stdin) == NULL ||
 	    sscanf(line, "hello %u %" SCNu64 " %63s %63s", &s.index, &s.len, tok_hex, dom_hex) != 4 ||
-	    from_hex(tok_hex, s.tok) != 0 || from_hex(dom_hex, s.dom) != 0) {
+	    hex_decode(tok_hex, s.tok, 16) != 0 || hex_decode(dom_hex, s.dom, 16) != 0) {
 		fprintf(stderr, "idd-perf: %s is for idd-perf's own peer processes\n",
 			PERF_PEER_ARG);
 		return 2;

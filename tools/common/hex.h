@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef IDD_TESTS_LIB_HEX_H
-#define IDD_TESTS_LIB_HEX_H
+#ifndef IDD_TOOLS_COMMON_HEX_H
+#define IDD_TOOLS_COMMON_HEX_H
 
 /*
- * Bytes as lowercase hex digits: how the multi-process tests pass domain
- * ids and tokens to their agents on a command line.
+ * Bytes as lowercase hex digits: how idd-perf and the multi-process tests
+ * pass domain ids and tokens to the processes they start, on a command
+ * line.
  */
 
 #include <stddef.h>
