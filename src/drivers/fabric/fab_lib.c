@@ -83,12 +83,8 @@ lib_symbol(void *lib, const char *name)
 static void
 load(void)
 {
-	struct fab_signals saved;
-	void *lib;
+	void *lib = dlopen(FAB_LIB_NAME, RTLD_NOW | RTLD_LOCAL);
 
-	fab_signals_save(&saved);
-	lib = dlopen(FAB_LIB_NAME, RTLD_NOW | RTLD_LOCAL);
-	fab_signals_restore(&saved, "loading " FAB_LIB_NAME);
 	if (lib == NULL) {
 		snprintf(load_error, sizeof(load_error), "%s", dlerror());
 		load_result = -ENOTSUP;

@@ -39,10 +39,11 @@ struct fab_lib {
 extern struct fab_lib fab_lib;
 
 /*
- * Load libfabric once per process (later calls return the first result),
- * putting back the signal dispositions that the load changed. Returns 0,
- * or -ENOTSUP when the library or one of its functions is missing
- * (fab_lib_error() says what).
+ * Load libfabric once per process (later calls return the first result).
+ * It does not put signal dispositions back: its one caller,
+ * fab_rdm_open(), does that for the load and the endpoint's opening
+ * together. Returns 0, or -ENOTSUP when the library or one of its
+ * functions is missing (fab_lib_error() says what).
  */
 int fab_lib_load(void);
 

@@ -127,8 +127,9 @@ fab_rdm_open(struct fab_rdm *r, const char *provider, uint32_t ip, unsigned int 
 	struct fab_signals saved;
 	int ret;
 
-	/* Providers initialize at their first use, and one of Debian's
-	 * installs signal handlers then (fab_lib.h). */
+	/* Loading libfabric (at the first call) and the providers'
+	 * initialization at their first use both install signal handlers
+	 * with one of Debian's providers (fab_lib.h). */
 	fab_signals_save(&saved);
 	ret = rdm_open(r, provider, ip, nb_eps, cq_size, cq_wait, what);
 	fab_signals_restore(&saved, "opening a libfabric endpoint");
