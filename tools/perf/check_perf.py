@@ -5,6 +5,8 @@
     check_perf.py IDD_PERF smoke DIRECTION   one short run per direction, both
                                              engines: JSON rows and fields
     check_perf.py IDD_PERF group             join latency and storm rows
+    check_perf.py IDD_PERF dma               the dma subcommand's JSON: one
+                                             result per case, the round trip
     check_perf.py IDD_PERF outputs           --csv and --json agree, --plot
                                              writes a PNG
     check_perf.py IDD_PERF config            bad config lines: FILE:LINE, exit 2
@@ -127,6 +129,19 @@ def check_copy_rows(rows, direction, engines, sizes):
             fail("peer-to-peer row without 2 peers: %r" % r)
 
 
+def check_round_trip(doc, measured=True):
+    """round_trip_ns: [before, after] in ns where it was measured; null
+    otherwise, and where there are not two CPUs for the caller and the
+    worker."""
+    trip = doc.get("round_trip_ns", "missing")
+    if trip is None and (not measured or len(os.sched_getaffinity(0)) < 2):
+        return
+    if not measured or not (isinstance(trip, list) and len(trip) == 2 and
+                            all(isinstance(t, (int, float)) and 0 < t < 1e6 for t in trip)):
+        fail("round_trip_ns %r: want %s" % (trip, "[before, after] in ns" if measured
+                                             else "null"))
+
+
 def smoke(exe, direction):
     out, _ = run(exe, ["copy", "-D", direction, "-e", "both", "-s", ",".join(SIZES),
                        "-R", "256", "--json"] + FAST)
@@ -136,11 +151,7 @@ def smoke(exe, direction):
     page = doc.get("page_size")
     if not isinstance(page, int) or page < 4096 or page & (page - 1):
         fail("page_size %r: want the buffers' page size, a power of two" % (page,))
-    trip = doc.get("round_trip_ns", "missing")
-    # null only where there are not two CPUs to pin the caller and the worker to.
-    if trip is not None and not (isinstance(trip, list) and len(trip) == 2 and
-                                 all(isinstance(t, (int, float)) and 0 < t < 1e6 for t in trip)):
-        fail("round_trip_ns %r: want [before, after] in ns, or null" % (trip,))
+    check_round_trip(doc)
     check_copy_rows(doc["rows"], direction, ["inline", "thread"], SIZES)
     if len(doc["rows"]) != 2 * len(SIZES):
         fail("%d rows, want %d" % (len(doc["rows"]), 2 * len(SIZES)))
@@ -152,6 +163,27 @@ def smoke(exe, direction):
         if len(rows) != 1 or rows[0]["peers"] != 3 or rows[0]["footprint"] != 1 << 20 \
                 or rows[0]["burst"] != 8 or rows[0]["kick"] != 2:
             fail("footprint/peers/burst/kick not as asked: %r" % rows)
+
+
+def dma(exe):
+    base = ["dma", "--json", "-q", "-d", "0.01", "-n", "1", "-s", "64,4K", "-w", "8M",
+            "-R", "256"]
+    out, _ = run(exe, base)
+    doc = json.loads(out)
+    if doc.get("tool") != "idd-perf" or doc.get("subcommand") != "dma":
+        fail("dma JSON header: %r" % {k: doc.get(k) for k in ("tool", "subcommand")})
+    check_round_trip(doc)
+    cases = [(r["engine"], r["regime"], r["size"]) for r in doc["results"]]
+    want = [(e, g, s) for e in ("inline", "thread") for g in ("cached", "rotating")
+            for s in (64, 4096)]
+    if cases != want:
+        fail("dma cases %r, want %r" % (cases, want))
+    for r in doc["results"]:
+        if not (r["ops"] > 0 and r["gbps"] > 0 and r["memcpy_gbps"] > 0 and r["ratio"] > 0):
+            fail("dma result without figures: %r" % r)
+    # No thread engine, or no second CPU for its worker: nothing to measure.
+    for extra in (["-e", "inline"], ["-W", "none"]):
+        check_round_trip(json.loads(run(exe, base + extra)[0]), measured=False)
 
 
 def group(exe):
@@ -396,6 +428,8 @@ def main():
     tempfile.tempdir = base
     if what == "smoke":
         smoke(exe, sys.argv[3])
+    elif what == "dma":
+        dma(exe)
     elif what == "group":
         group(exe)
     elif what == "outputs":

@@ -35,6 +35,7 @@
 
 #include <idd/idd_dmadev.h>
 
+#include "core_distance.h"
 #include "perf.h"
 #include "perf_case.h"
 #include "perf_measure.h"
@@ -837,6 +838,10 @@ struct bench {
 	struct result *results;
 	unsigned int nb_cases;
 	unsigned int nb_done;
+	/* Cache line round trip between the caller's and the worker's CPU,
+	 * just before and just after the thread engine's cases (-1: not
+	 * measured). */
+	double round_trip_ns[2];
 };
 
 static struct loop_params
@@ -1048,11 +1053,16 @@ print_table(const struct bench *b, FILE *f)
 	perf_format_cpu(cpu, sizeof(cpu), o->cpu);
 	perf_format_cpu(wcpu, sizeof(wcpu), o->worker_cpu);
 	fprintf(f,
-		"idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side in %u rounds "
+		"idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side in %u round%s "
 		"(median)\n",
-		idd_version(), o->ring, o->burst, o->duration, o->rounds);
+		idd_version(), o->ring, o->burst, o->duration, o->rounds, o->rounds == 1 ? "" : "s");
 	fprintf(f, "caller %s, thread engine worker %s, rotating working set %s\n", cpu, wcpu,
 		ws);
+	if (b->round_trip_ns[0] >= 0 && b->round_trip_ns[1] >= 0)
+		fprintf(f,
+			"cache line round trip between cpu %d and cpu %d: %.0f ns before the "
+			"thread engine's cases, %.0f ns after\n",
+			o->cpu, o->worker_cpu, b->round_trip_ns[0], b->round_trip_ns[1]);
 	fprintf(f, "GB/s = 10^9 bytes per second; ratio = GB/s / memcpy GB/s on the same buffers\n\n");
 	fprintf(f, "%4s  %-6s  %-8s  %8s  %5s  %9s  %8s  %11s  %6s\n", "case", "engine", "regime",
 		"size", "burst", "Mops/s", "GB/s", "memcpy GB/s", "ratio");
@@ -1169,6 +1179,11 @@ print_json(const struct bench *b, FILE *f)
 		"  \"params\": {\"ring\": %u, \"burst\": %u, \"duration\": %g, \"rounds\": %u, "
 		"\"working_set\": %" PRIu64 ", \"cpu\": %d, \"worker_cpu\": %d},\n",
 		o->ring, o->burst, o->duration, o->rounds, o->working_set, o->cpu, o->worker_cpu);
+	fprintf(f, "  \"round_trip_ns\": ");
+	if (b->round_trip_ns[0] >= 0 && b->round_trip_ns[1] >= 0)
+		fprintf(f, "[%.1f, %.1f],\n", b->round_trip_ns[0], b->round_trip_ns[1]);
+	else
+		fprintf(f, "null,\n");
 	fprintf(f, "  \"results\": [");
 	for (unsigned int i = 0; i < b->nb_done; i++) {
 		const struct result *r = &b->results[i];
@@ -1192,7 +1207,7 @@ print_json(const struct bench *b, FILE *f)
 int
 perf_dma_main(int argc, char **argv)
 {
-	struct bench b = {.devs = {{.dev_id = -1}, {.dev_id = -1}}};
+	struct bench b = {.devs = {{.dev_id = -1}, {.dev_id = -1}}, .round_trip_ns = {-1, -1}};
 	struct options *o = &b.opt;
 	int ret;
 
@@ -1222,6 +1237,11 @@ perf_dma_main(int argc, char **argv)
 	for (int e = 0; e < NB_ENGINES && ret == 0; e++) {
 		if (!o->engines[e])
 			continue;
+		/* Every descriptor of the thread engine travels between these
+		 * two CPUs: on a virtual machine their distance can change
+		 * during the run, so it is taken on both sides of the cases. */
+		if (e == ENGINE_THREAD)
+			b.round_trip_ns[0] = core_round_trip_ns(o->cpu, o->worker_cpu);
 		ret = dev_open(&b.devs[e], (enum engine)e, o);
 		for (int g = 0; g < NB_REGIMES && ret == 0; g++) {
 			if (!o->regimes[g])
@@ -1239,6 +1259,8 @@ perf_dma_main(int argc, char **argv)
 		}
 		if (dev_close(&b.devs[e]) != 0 && ret == 0)
 			ret = -EIO;
+		if (e == ENGINE_THREAD && ret == 0)
+			b.round_trip_ns[1] = core_round_trip_ns(o->cpu, o->worker_cpu);
 	}
 	if (!o->quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
