@@ -56,11 +56,16 @@
  *
  * Addresses: every idd device advertises IDD_DMA_CAPA_SVA: addresses are
  * virtual addresses of the domain that the vchan names (the caller's own for
- * ordinary vchans), passed as idd_iova_t.
+ * ordinary vchans), passed as idd_iova_t. An address of the caller's own is
+ * used as it is after two checks: a range that starts in the first 4 KiB
+ * (a NULL pointer, or a field of one) or wraps around the address space
+ * completes with IDD_DMA_STATUS_INVALID_SRC_ADDR or
+ * IDD_DMA_STATUS_INVALID_DST_ADDR; any other invalid pointer of the caller's
+ * faults, as it would in memcpy().
  *
  * Inter-process vchans (domain type IDD_DMA_INTER_PROCESS_DOMAIN, handlers
  * from idd_dma_access_pair_group_handler_get()): an address of the caller's
- * own domain is used as it is; an address of another member is that
+ * own domain is used as above; an address of another member is that
  * member's own virtual address and must lie, with its whole range, in one
  * of the windows that member offers (idd_mem.h) with the permission the
  * side needs (read for the source, write for the destination). Otherwise

@@ -29,6 +29,33 @@
 
 struct idd_dma_dev;
 
+/* Lowest address of the caller's own memory that a driver accepts: the
+ * first page is never mapped (Linux keeps at least mmap_min_addr free), so
+ * an address below this is a NULL pointer, or a field of one. */
+#define DMA_OWN_ADDR_MIN 4096u
+
+/*
+ * Whether [@addr, @addr + @len) (@len >= 1) may be a range of the caller's
+ * own memory: it does not start in the first page and does not wrap
+ * around the address space. Drivers use the caller's own addresses as
+ * they are; these checks catch the invalid ones an application is likely
+ * to pass by mistake (and upstream's test suite passes on purpose to a
+ * device with IDD_DMA_CAPA_HANDLES_ERRORS), so that the operation fails
+ * with INVALID_SRC_ADDR or _DST_ADDR instead of faulting. Any other bad
+ * pointer faults, as it would in memcpy().
+ */
+static inline bool
+dma_own_range_valid(uint64_t addr, uint32_t len)
+{
+	const uint64_t last = (uint64_t)len - 1;
+
+	/* One compare where a pointer is 64 bits (the first clause then
+	 * always holds): addr - DMA_OWN_ADDR_MIN wraps to a huge value for
+	 * an address in the first page. */
+	return last <= (uint64_t)UINTPTR_MAX - DMA_OWN_ADDR_MIN &&
+	       addr - DMA_OWN_ADDR_MIN <= (uint64_t)UINTPTR_MAX - DMA_OWN_ADDR_MIN - last;
+}
+
 /* idd's group extensions (idd_group.h) for a driver whose groups are its
  * own rather than src/group's (the fabric driver). The public calls route
  * to these when dma_dev_ops::group_ext is set, after their argument checks;

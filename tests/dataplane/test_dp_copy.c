@@ -372,8 +372,15 @@ test_refusals(void **state)
 	/* Address ranges that wrap around. */
 	DP_STATUS(&t.p, IDD_DMA_STATUS_INVALID_DST_ADDR, "copy %d %llu %llu 32", V_L2R, l,
 		  0xfffffffffffffff0ull);
+	/* The caller's own side: a NULL pointer, or a range that wraps, fails
+	 * with a status instead of faulting. */
+	DP_STATUS(&t.p, IDD_DMA_STATUS_INVALID_SRC_ADDR, "copy %d %llu %llu 16", V_L2R, 0ull, win);
+	DP_STATUS(&t.p, IDD_DMA_STATUS_INVALID_SRC_ADDR, "copy %d %llu %llu 32", V_L2R,
+		  0xfffffffffffffff0ull, win);
+	DP_STATUS(&t.p, IDD_DMA_STATUS_INVALID_DST_ADDR, "copy %d %llu %llu 16", V_R2L, ro, 8ull);
+	DP_OK(&t.a, "checkbyte %llu %llu 119", win, page - 16);
 	DP_OK(&t.p, "stats %d", V_L2R);
-	assert_int_equal(t.p.val[2], 6); /* errors */
+	assert_int_equal(t.p.val[2], 8); /* errors */
 	trio_down(&t);
 }
 

@@ -96,6 +96,11 @@ role_creator(void)
 	      IDD_DMA_STATUS_INVALID_SRC_ADDR);
 	CHECK(ft_op(dev, 0, 'c', (uint64_t)(uintptr_t)buf, wb, 0) ==
 	      IDD_DMA_STATUS_INVALID_LENGTH);
+	/* Our own side: NULL, or a range that wraps, fails instead of faulting. */
+	CHECK(ft_op(dev, 0, 'c', 0, wb, 64) == IDD_DMA_STATUS_INVALID_SRC_ADDR);
+	CHECK(ft_op(dev, 0, 'c', UINT64_MAX - 31, wb, 64) == IDD_DMA_STATUS_INVALID_SRC_ADDR);
+	CHECK(ft_op(dev, 1, 'c', wb, 8, 64) == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	CHECK(ft_op(dev, 1, 'f', 0x55, 0, 64) == IDD_DMA_STATUS_INVALID_DST_ADDR);
 	/* Remote to local: the joiner's pattern at +1 MiB. */
 	memset(buf, 0, MiB);
 	CHECK(ft_op(dev, 1, 'c', jb.addr, (uint64_t)(uintptr_t)buf, MiB) ==

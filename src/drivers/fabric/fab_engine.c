@@ -215,7 +215,8 @@ fab_post_piece(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 	return -1;
 }
 
-/* Check the remote range and post it; status on a bad range. */
+/* Check both ranges and post; status on a bad range. @local is the
+ * caller's own memory, or a fill's staging buffer. */
 static int
 fab_post_range(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t local,
 	       uint64_t remote, uint32_t len)
@@ -224,6 +225,11 @@ fab_post_range(struct fab_dev *fd, struct fab_vchan *vc, uint16_t idx, uint64_t 
 	const struct fab_rwin *w;
 	int ret;
 
+	if (!dma_own_range_valid(local, len)) {
+		fab_fail_slot(vc, slot, vc->write ? IDD_DMA_STATUS_INVALID_SRC_ADDR
+						  : IDD_DMA_STATUS_INVALID_DST_ADDR);
+		return -1;
+	}
 	if (!vc->peer->av_valid) {
 		w = NULL;
 	} else {
@@ -302,6 +308,10 @@ fab_post_op(struct fab_dev *fd, struct fab_vchan *vc, const struct fab_desc *d, 
 		}
 		if (d->op == FAB_OP_FILL && !vc->write) {
 			/* A fill into our own memory needs no fabric. */
+			if (!dma_own_range_valid(d->dst, d->len)) {
+				fab_fail_slot(vc, slot, IDD_DMA_STATUS_INVALID_DST_ADDR);
+				return true;
+			}
 			for (uint32_t b = 0; b < d->len; b++)
 				((uint8_t *)(uintptr_t)d->dst)[b] = (uint8_t)(d->src >> (8 * (b % 8)));
 			return true;

@@ -152,8 +152,18 @@ sw_xlate_miss(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access
 	return p;
 }
 
+/* An address of the caller's own, used as it is if
+ * dma_own_range_valid() (@len >= 1); NULL: refused. */
+static inline __attribute__((always_inline)) void *
+sw_own_ptr(uint64_t addr, uint64_t len)
+{
+	if (sw_unlikely(!dma_own_range_valid(addr, len)))
+		return NULL;
+	return (void *)(uintptr_t)addr;
+}
+
 /* An address of one side of an inter-domain vchan, as a pointer here. The
- * caller's own side is used as it is; a peer's goes through its window
+ * caller's own side goes through sw_own_ptr(); a peer's goes through its window
  * table: the side's last-hit cache, else mem_wt_translate(). No permission
  * check on a hit: the cache is only ever filled by a translation with this
  * side's access (read for a source, write for a destination). NULL: not
@@ -165,7 +175,7 @@ sw_xlate(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
 	uint64_t off = addr - c->base;
 
 	if (side->table == NULL)
-		return (void *)(uintptr_t)addr;
+		return sw_own_ptr(addr, len);
 	/* As in mem_wt_translate(): nothing computes addr + len, which may
 	 * wrap; len 0 wraps len - 1 and fails. */
 	if (sw_likely(c->gen == side->gen && off <= c->size_m1 && len - 1 <= c->size_m1 - off))
@@ -173,14 +183,14 @@ sw_xlate(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access)
 	return sw_xlate_miss(side, addr, len, access);
 }
 
-/* A local vchan's address is used as it is, NULL included: like memcpy, the
- * engine does not second-guess the caller's own pointers. Only an
- * inter-domain side can say that an address is not valid. */
+/* The source and destination of an operation as pointers here; NULL: not
+ * accessible (the operation fails with INVALID_SRC_ADDR or _DST_ADDR).
+ * A local vchan's addresses are all the caller's own. */
 static inline __attribute__((always_inline)) void *
 sw_src_ptr(struct sw_xdom *xd, bool local, uint64_t addr, uint64_t len)
 {
 	if (sw_likely(local))
-		return (void *)(uintptr_t)addr;
+		return sw_own_ptr(addr, len);
 	return sw_xlate(&xd->src, addr, len, MEM_ACCESS_READ);
 }
 
@@ -188,7 +198,7 @@ static inline __attribute__((always_inline)) void *
 sw_dst_ptr(struct sw_xdom *xd, bool local, uint64_t addr, uint64_t len)
 {
 	if (sw_likely(local))
-		return (void *)(uintptr_t)addr;
+		return sw_own_ptr(addr, len);
 	return sw_xlate(&xd->dst, addr, len, MEM_ACCESS_WRITE);
 }
 
@@ -221,7 +231,7 @@ sw_exec_sg(struct sw_xdom *xd, bool local, const struct idd_dma_sge *base, uint3
 			if (e->length == 0)
 				continue;
 			sp = sw_src_ptr(xd, local, e->addr, e->length);
-			if (!local && sw_unlikely(sp == NULL))
+			if (sw_unlikely(sp == NULL))
 				return IDD_DMA_STATUS_INVALID_SRC_ADDR;
 			sl = e->length;
 		}
@@ -234,7 +244,7 @@ sw_exec_sg(struct sw_xdom *xd, bool local, const struct idd_dma_sge *base, uint3
 			if (e->length == 0)
 				continue;
 			dp = sw_dst_ptr(xd, local, e->addr, e->length);
-			if (!local && sw_unlikely(dp == NULL))
+			if (sw_unlikely(dp == NULL))
 				return IDD_DMA_STATUS_INVALID_DST_ADDR;
 			dl = e->length;
 		}
@@ -295,10 +305,10 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
 		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
 		sp = sw_src_ptr(xd, local, o.a, len);
-		if (!local && sw_unlikely(sp == NULL))
+		if (sw_unlikely(sp == NULL))
 			return IDD_DMA_STATUS_INVALID_SRC_ADDR;
 		dp = sw_dst_ptr(xd, local, o.b, len);
-		if (!local && sw_unlikely(dp == NULL))
+		if (sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_copy_bytes(dp, sp, len, sw_stream_above(vc, flags));
 		*bytes += len;
@@ -307,7 +317,7 @@ sw_exec(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
 		if (sw_unlikely(len == 0))
 			return IDD_DMA_STATUS_INVALID_LENGTH;
 		dp = sw_dst_ptr(xd, local, o.b, len);
-		if (!local && sw_unlikely(dp == NULL))
+		if (sw_unlikely(dp == NULL))
 			return IDD_DMA_STATUS_INVALID_DST_ADDR;
 		sw_fill_bytes(dp, o.a, len, sw_stream_above(vc, flags));
 		*bytes += len;
@@ -463,7 +473,7 @@ sw_xlate_peer(struct sw_side *side, uint64_t addr, uint64_t len, uint32_t access
 
 /* A copy of a peer vchan: translated and performed at once. @src_peer and
  * @dst_peer are constants in each caller, so that the local side costs
- * nothing. Other operations go through sw_exec(). */
+ * only sw_own_ptr()'s two compares. Other operations go through sw_exec(). */
 static inline __attribute__((always_inline)) uint16_t
 sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
 	     const struct sw_operands o, bool src_peer, bool dst_peer, uint64_t *bytes)
@@ -473,11 +483,11 @@ sw_exec_peer(const struct sw_vchan *vc, struct sw_xdom *xd, unsigned int flags,
 
 	if (sw_unlikely(sw_opcode_of(flags) != SW_OP_COPY || len == 0))
 		return sw_exec(vc, xd, flags, o, false, bytes);
-	sp = src_peer ? sw_xlate_peer(&xd->src, o.a, len, MEM_ACCESS_READ) : (void *)(uintptr_t)o.a;
-	if (src_peer && sw_unlikely(sp == NULL))
+	sp = src_peer ? sw_xlate_peer(&xd->src, o.a, len, MEM_ACCESS_READ) : sw_own_ptr(o.a, len);
+	if (sw_unlikely(sp == NULL))
 		return IDD_DMA_STATUS_INVALID_SRC_ADDR;
-	dp = dst_peer ? sw_xlate_peer(&xd->dst, o.b, len, MEM_ACCESS_WRITE) : (void *)(uintptr_t)o.b;
-	if (dst_peer && sw_unlikely(dp == NULL))
+	dp = dst_peer ? sw_xlate_peer(&xd->dst, o.b, len, MEM_ACCESS_WRITE) : sw_own_ptr(o.b, len);
+	if (sw_unlikely(dp == NULL))
 		return IDD_DMA_STATUS_INVALID_DST_ADDR;
 	sw_copy_bytes(dp, sp, len, sw_stream_above(vc, flags));
 	*bytes += len;

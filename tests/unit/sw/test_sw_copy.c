@@ -282,6 +282,70 @@ test_copy_sg_bad_length(void **state)
 	t_assert_same(y + 20, y0 + 20, sizeof(y) - 20, "sg beyond the copy");
 }
 
+/* Addresses of the caller's own that cannot be valid (the first page, a
+ * range that wraps around the address space) fail with a status, as a
+ * device with IDD_DMA_CAPA_HANDLES_ERRORS must, instead of faulting; the
+ * operations around them run, and the vchan carries on. */
+static void
+test_copy_bad_own_address(void **state)
+{
+	const uint64_t wraps = UINT64_MAX - 31;
+	uint8_t x[64], y[64];
+	struct idd_dma_sge good_src = {T_IOVA(x), 64}, good_dst = {T_IOVA(y), 64};
+	struct idd_dma_sge null_src[2] = {{T_IOVA(x), 32}, {0, 32}};
+	struct idd_dma_sge null_dst[2] = {{T_IOVA(y), 32}, {8, 32}};
+	static const enum idd_dma_status_code want[] = {
+		IDD_DMA_STATUS_INVALID_SRC_ADDR, /* copy from NULL */
+		IDD_DMA_STATUS_INVALID_DST_ADDR, /* copy to NULL + 8 */
+		IDD_DMA_STATUS_INVALID_SRC_ADDR, /* copy from the last byte of the first page */
+		IDD_DMA_STATUS_INVALID_SRC_ADDR, /* source range wraps */
+		IDD_DMA_STATUS_INVALID_DST_ADDR, /* destination range wraps */
+		IDD_DMA_STATUS_INVALID_DST_ADDR, /* fill NULL */
+		IDD_DMA_STATUS_INVALID_SRC_ADDR, /* copy_sg, second source segment NULL */
+		IDD_DMA_STATUS_INVALID_DST_ADDR, /* copy_sg, second destination segment at 8 */
+		IDD_DMA_STATUS_SUCCESSFUL,       /* a good copy_sg */
+		IDD_DMA_STATUS_SUCCESSFUL,       /* a good copy */
+	};
+	enum idd_dma_status_code st[10];
+	struct idd_dma_stats stats;
+	uint16_t last;
+	int first;
+
+	(void)state;
+	t_pattern(x, sizeof(x), 7);
+	memset(y, 0x11, sizeof(y));
+	assert_int_equal(idd_dma_stats_reset(dev, 1), 0);
+	first = idd_dma_copy(dev, 1, 0, T_IOVA(y), 64, 0);
+	assert_true(first >= 0);
+	assert_true(idd_dma_copy(dev, 1, T_IOVA(x), 8, 64, 0) >= 0);
+	assert_true(idd_dma_copy(dev, 1, 4095, T_IOVA(y), 1, 0) >= 0);
+	assert_true(idd_dma_copy(dev, 1, wraps, T_IOVA(y), 64, 0) >= 0);
+	assert_true(idd_dma_copy(dev, 1, T_IOVA(x), wraps, 64, 0) >= 0);
+	assert_true(idd_dma_fill(dev, 1, 0x5a, 0, 64, 0) >= 0);
+	assert_true(idd_dma_copy_sg(dev, 1, null_src, &good_dst, 2, 1, 0) >= 0);
+	assert_true(idd_dma_copy_sg(dev, 1, &good_src, null_dst, 1, 2, 0) >= 0);
+	/* Nothing reached y so far but the first half of the last copy_sg. */
+	assert_true(idd_dma_copy_sg(dev, 1, &good_src, &good_dst, 1, 1, 0) >= 0);
+	assert_true(idd_dma_copy(dev, 1, T_IOVA(x), T_IOVA(y), 64, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+	assert_int_equal(t_wait_status(dev, 1, 10, &last, st), 10);
+	assert_int_equal(last, (uint16_t)(first + 9));
+	for (unsigned int i = 0; i < 10; i++) {
+		if (st[i] != want[i])
+			fail_msg("operation %u: status %d, want %d", i, st[i], want[i]);
+	}
+	t_assert_same(y, x, sizeof(y), "the good copies");
+	assert_int_equal(idd_dma_stats_get(dev, 1, &stats), 0);
+	assert_int_equal(stats.submitted, 10);
+	assert_int_equal(stats.completed, 10);
+	assert_int_equal(stats.errors, 8);
+	/* The vchan goes on. */
+	memset(y, 0, sizeof(y));
+	assert_true(idd_dma_copy(dev, 1, T_IOVA(x), T_IOVA(y), 64, IDD_DMA_OP_FLAG_SUBMIT) >= 0);
+	assert_int_equal(t_wait_status(dev, 1, 1, &last, st), 1);
+	assert_int_equal(st[0], IDD_DMA_STATUS_SUCCESSFUL);
+	t_assert_same(y, x, sizeof(y), "the copy after the failures");
+}
+
 /* copy_sg lists are copied into a FIFO that is sized so that
  * burst_capacity() holds for copy_sg with the largest lists too; its
  * positions wrap many times, and lists are never overwritten while their
@@ -482,6 +546,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_copy_sg),
 		cmocka_unit_test(test_copy_sg_refused),
 		cmocka_unit_test(test_copy_sg_bad_length),
+		cmocka_unit_test(test_copy_bad_own_address),
 		cmocka_unit_test(test_copy_sg_fifo),
 		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_copy_streamed),
