@@ -784,7 +784,8 @@ extern "C" {
  * @param dst
  *   Destination address (in the vchan's destination domain).
  * @param length
- *   Bytes to copy. A length of 0 completes with IDD_DMA_STATUS_INVALID_LENGTH.
+ *   Bytes to copy. A length of 0 completes with IDD_DMA_STATUS_INVALID_LENGTH
+ *   (with IDD_DMADEV_DEBUG: refused with -EINVAL).
  * @param flags
  *   IDD_DMA_OP_FLAG_* bits.
  * @return
@@ -799,7 +800,7 @@ idd_dma_copy(int16_t dev_id, uint16_t vchan, idd_iova_t src, idd_iova_t dst, uin
 	struct idd_dma_fp_object *obj = &idd_dma_fp_objs[dev_id];
 
 #ifdef IDD_DMADEV_DEBUG
-	if (!idd_dma_is_valid(dev_id))
+	if (!idd_dma_is_valid(dev_id) || length == 0)
 		return -EINVAL;
 #endif
 	return obj->copy(obj->dev_private, vchan, src, dst, length, flags);
@@ -860,7 +861,8 @@ idd_dma_copy_sg(int16_t dev_id, uint16_t vchan, struct idd_dma_sge *src, struct 
  * @param dst
  *   Destination address.
  * @param length
- *   Bytes to fill. A length of 0 completes with IDD_DMA_STATUS_INVALID_LENGTH.
+ *   Bytes to fill. A length of 0 completes with IDD_DMA_STATUS_INVALID_LENGTH
+ *   (with IDD_DMADEV_DEBUG: refused with -EINVAL).
  * @param flags
  *   IDD_DMA_OP_FLAG_* bits.
  * @return
@@ -875,7 +877,7 @@ idd_dma_fill(int16_t dev_id, uint16_t vchan, uint64_t pattern, idd_iova_t dst, u
 	struct idd_dma_fp_object *obj = &idd_dma_fp_objs[dev_id];
 
 #ifdef IDD_DMADEV_DEBUG
-	if (!idd_dma_is_valid(dev_id))
+	if (!idd_dma_is_valid(dev_id) || length == 0)
 		return -EINVAL;
 #endif
 	return obj->fill(obj->dev_private, vchan, pattern, dst, length, flags);
