@@ -78,15 +78,18 @@ in_our_groups(gid_t gid)
 	return false;
 }
 
+/* A missing directory is -ENOENT, logged unless @missing_ok: a reader
+ * that finds none has simply found no process. */
 static int
-check_dir(const char *dir)
+check_dir(const char *dir, bool missing_ok)
 {
 	struct stat st;
 
 	if (lstat(dir, &st) != 0) {
 		int err = errno;
 
-		IDD_LOG(ERR, "group: runtime directory %s: %s", dir, strerror(err));
+		if (!(missing_ok && err == ENOENT))
+			IDD_LOG(ERR, "group: runtime directory %s: %s", dir, strerror(err));
 		return -err;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -117,7 +120,7 @@ check_dir(const char *dir)
 }
 
 int
-rdv_runtime_dir(char *dir, size_t cap)
+rdv_runtime_dir_lookup(char *dir, size_t cap)
 {
 	const char *env = getenv("IDD_RUNTIME_DIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -133,6 +136,16 @@ rdv_runtime_dir(char *dir, size_t cap)
 		IDD_LOG(ERR, "group: runtime directory path too long");
 		return -ENAMETOOLONG;
 	}
+	return check_dir(dir, true);
+}
+
+int
+rdv_runtime_dir(char *dir, size_t cap)
+{
+	int ret = rdv_runtime_dir_lookup(dir, cap);
+
+	if (ret != -ENOENT)
+		return ret;
 	if (mkdir(dir, 0700) != 0) {
 		int err = errno;
 
@@ -142,9 +155,9 @@ rdv_runtime_dir(char *dir, size_t cap)
 			return -err;
 		}
 	}
-	/* Whether we just made it or found it: a racing creator of the same
-	 * path, or a squatter, must not slip past the checks. */
-	return check_dir(dir);
+	/* Whether we just made it or a racing creator did: a squatter must
+	 * not slip past the checks. */
+	return check_dir(dir, false);
 }
 
 int

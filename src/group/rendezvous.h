@@ -8,7 +8,8 @@
  * name, prefixed "idd/", in the abstract namespace when opted in).
  *
  * Runtime directory: $IDD_RUNTIME_DIR, else $XDG_RUNTIME_DIR/idd, else
- * /tmp/idd-<uid>. It is created with mode 0700 when missing. An existing
+ * /tmp/idd-<uid>. It is created with mode 0700 when missing (except by
+ * readers such as idd-ctl, which use rdv_runtime_dir_lookup()). An existing
  * one must be a real directory (not a symlink), owned by us, and writable by
  * nobody outside its owner and group; group-writable 0770 is how users of
  * one Unix group share groups. Anything else is refused with a log line
@@ -44,6 +45,11 @@ int rdv_opts_from_env(struct rdv_opts *o);
 /* Resolve, create if needed and check the runtime directory. Writes its
  * path into @dir (@cap bytes). Returns 0 or -errno (logged). */
 int rdv_runtime_dir(char *dir, size_t cap);
+
+/* The same without creating it: resolve, and check it when it exists.
+ * Returns 0, -ENOENT (not logged; @dir still holds the path) when it does
+ * not exist, or another -errno (logged). */
+int rdv_runtime_dir_lookup(char *dir, size_t cap);
 
 /* The socket address of group @group_id. Returns 0 or -errno (logged):
  * -ENAMETOOLONG when the path does not fit in sun_path. */

@@ -33,13 +33,15 @@ struct ctl_proc {
 /* Seconds a tool waits for an answer. */
 #define CTL_TIMEOUT_S 5
 
-/* The runtime directory (same resolution and checks as the library's),
- * into @dir. 0 or -errno (the library logged why). */
+/* The runtime directory (same resolution and checks as the library's,
+ * but not created), into @dir. 0, -ENOENT when it does not exist (then no
+ * process serves telemetry), or another -errno (the library logged why). */
 int ctl_runtime_dir(char *dir, size_t cap);
 
 /* The telemetry sockets in @dir, of namespace @ns (NULL: any) and pid
  * @pid (0: any), sorted by pid. Returns the count (the array in *@out, to
- * free()) or -errno. Does not connect: see ctl_connect(). */
+ * free()) or -errno; 0 when @dir does not exist. Does not connect: see
+ * ctl_connect(). */
 int ctl_scan(const char *dir, const char *ns, pid_t pid, struct ctl_proc **out);
 
 struct ctl_conn {

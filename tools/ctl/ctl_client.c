@@ -20,7 +20,10 @@
 int
 ctl_runtime_dir(char *dir, size_t cap)
 {
-	return rdv_runtime_dir(dir, cap);
+	/* Found as the library finds it, never created: a tool that only
+	 * reads has no business making a directory that processes would
+	 * then find in place. */
+	return rdv_runtime_dir_lookup(dir, cap);
 }
 
 /* "<ns>.telemetry.<pid>.sock" -> ns and pid; false for any other name. */
@@ -76,7 +79,7 @@ ctl_scan(const char *dir, const char *ns, pid_t pid, struct ctl_proc **out)
 
 	*out = NULL;
 	if (d == NULL)
-		return -errno;
+		return errno == ENOENT ? 0 : -errno; /* no directory: nobody there */
 	while ((de = readdir(d)) != NULL) {
 		struct ctl_proc p;
 		int len;

@@ -151,11 +151,15 @@ check_ns(const char *ns)
 	return 0;
 }
 
+/* 0 with the directory's path in @dir, or -errno (said on stderr). A
+ * missing directory is no error: it just holds no socket (ctl_scan()). */
 static int
 runtime_dir(char *dir, size_t cap)
 {
 	int ret = ctl_runtime_dir(dir, cap);
 
+	if (ret == -ENOENT)
+		return 0;
 	if (ret != 0)
 		fprintf(stderr, "idd-ctl: no usable runtime directory (%s); see the line above\n",
 			strerror(-ret));
