@@ -58,7 +58,10 @@ on_stop_signal(int sig)
 	for (unsigned int i = 0; i < MAX_LIVE; i++)
 		if (live_pids[i] > 0)
 			kill(live_pids[i], SIGKILL);
-	perf_stop_signal = sig;
+	/* One signal is reported (and gives the exit status): mostly the
+	 * first, but with several threads two handlers may run at once. */
+	if (perf_stop_signal == 0)
+		perf_stop_signal = sig;
 }
 
 void
@@ -71,8 +74,11 @@ perf_peers_install_signals(void)
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocking read of a peer's answer returns EINTR.
-	 * SA_RESETHAND: a second Ctrl-C ends idd-perf at once. */
-	sa.sa_flags = (int)SA_RESETHAND;
+	 * No SA_RESETHAND either: timeout(1) sends SIGTERM to idd-perf and
+	 * then to its whole process group, and a second signal that killed
+	 * idd-perf outright would leave its runtime directory behind. Every
+	 * loop checks perf_stop_signal, so the orderly stop is quick anyway. */
+	sa.sa_flags = 0;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

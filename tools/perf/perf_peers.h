@@ -45,8 +45,8 @@ struct perf_peer {
 extern volatile sig_atomic_t perf_stop_signal;
 
 /* Handlers for SIGINT, SIGTERM and SIGHUP (kill every peer, set
- * perf_stop_signal; a second signal kills idd-perf itself), SIGPIPE
- * ignored. */
+ * perf_stop_signal to the first such signal; a repeated one does the
+ * same again), SIGPIPE ignored. */
 void perf_peers_install_signals(void);
 
 /* The domain id of peer @index, derived from idd-perf's own @base. */
