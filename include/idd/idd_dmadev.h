@@ -460,7 +460,9 @@ int idd_dma_vchan_setup(int16_t dev_id, uint16_t vchan, const struct idd_dma_vch
 
 /** Operation counters of a vchan (or of all vchans together). */
 struct idd_dma_stats {
-	/** Operations handed to the engine (submitted). */
+	/** Operations handed to the engine (submitted); those that
+	 *  idd_dma_stop() aborts before their submit count too, so that
+	 *  @p completed never exceeds it. */
 	uint64_t submitted;
 	/** Operations reported complete, successfully or not. */
 	uint64_t completed;

@@ -83,6 +83,12 @@ sw_vchan_abort(struct sw_vchan *vc)
 
 	for (uint16_t i = sub; i != head; i++)
 		sw_record_failure(vc, i, IDD_DMA_STATUS_USER_ABORT);
+	/* Stop hands them to the engine as aborted: they count as submitted,
+	 * so that completed never exceeds submitted (the fabric driver does
+	 * the same). */
+	atomic_store_explicit(&vc->n_submitted,
+			      atomic_load_explicit(&vc->n_submitted, memory_order_relaxed) + n,
+			      memory_order_relaxed);
 	atomic_store_explicit(&vc->fin_errors,
 			      atomic_load_explicit(&vc->fin_errors, memory_order_relaxed) + n,
 			      memory_order_relaxed);

@@ -570,6 +570,7 @@ static void
 test_stop_completes_everything(void **state)
 {
 	enum idd_dma_status_code st[8];
+	struct idd_dma_stats stats;
 	uint16_t last;
 	int16_t dev;
 
@@ -593,6 +594,12 @@ test_stop_completes_everything(void **state)
 	assert_memory_equal(dst, src, 16);
 	assert_dst_zero_outside(0, 16);
 	assert_int_equal(idd_dma_completed_status(dev, 0, 8, &last, st), 0);
+	/* The aborted one counts as submitted too: completed never exceeds
+	 * submitted. */
+	assert_errno(idd_dma_stats_get(dev, 0, &stats), 0);
+	assert_int_equal(stats.submitted, 3);
+	assert_int_equal(stats.completed, 3);
+	assert_int_equal(stats.errors, 1);
 
 	/* Restart: ring_idx from 0 again. */
 	assert_errno(idd_dma_start(dev), 0);
