@@ -242,6 +242,13 @@ def outputs(exe):
                            capture_output=True, text=True)
         if p.returncode != 2 or "gnuplot" not in p.stderr:
             fail("--plot without gnuplot: exit %d, %r" % (p.returncode, p.stderr))
+        # A PNG that cannot be written: one line before the run, not
+        # gnuplot's complaint after it.
+        p = subprocess.run([exe, "--plot", "/nonexistent/x.png"] + FAST, capture_output=True,
+                           text=True, timeout=10)
+        if p.returncode != 2 or p.stdout or p.stderr.count("\n") != 1 \
+                or "cannot write" not in p.stderr:
+            fail("--plot to a missing directory: exit %d, %r" % (p.returncode, p.stderr))
     else:
         print("note: gnuplot missing, --plot not checked")
     # The table, with its ratio columns.
@@ -332,8 +339,12 @@ def usage(exe):
                          (["--plot", "x.jpg"], ".png"), (["sideways"], "unknown subcommand"),
                          (["-D", "up"], "unknown value"), (["--cpu", "x"], "CPU"),
                          (["group", "-e", "inline"], "copy cases"),
-                         (["copy", "--config", "x"], "--config")):
-        p = subprocess.run([exe] + args, capture_output=True, text=True)
+                         (["copy", "--config", "x"], "--config"),
+                         # Output paths are checked before anything runs.
+                         (["--csv", "/nonexistent/x.csv"], "cannot write '/nonexistent/x.csv'"),
+                         (["--csv", "/"], "Is a directory"),
+                         (["dma", "--csv", "/nonexistent/x.csv"], "cannot write")):
+        p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
         if p.returncode != 2 or reason not in p.stderr or p.stdout:
             fail("%s: exit %d, %r" % (args, p.returncode, p.stderr))
     p = subprocess.run([exe, "--help"], capture_output=True, text=True)

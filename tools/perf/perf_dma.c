@@ -39,6 +39,7 @@
 #include "perf.h"
 #include "perf_case.h"
 #include "perf_measure.h"
+#include "perf_report.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
@@ -339,6 +340,13 @@ parse_options(int argc, char **argv, struct options *o)
 	if (o->burst > o->ring) {
 		fprintf(stderr, "idd-perf dma: --burst %u is larger than --ring %u\n", o->burst,
 			o->ring);
+		return -EINVAL;
+	}
+	/* Before the run, not after minutes of it. */
+	c = o->csv != NULL ? perf_output_writable(o->csv) : 0;
+	if (c != 0) {
+		fprintf(stderr, "idd-perf dma: --csv: cannot write '%s': %s\n", o->csv,
+			strerror(-c));
 		return -EINVAL;
 	}
 	return 0;

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -197,6 +198,31 @@ perf_report_csv(const char *path)
 		fprintf(stderr, "idd-perf: %s: %s\n", path, strerror(errno));
 		return -EIO;
 	}
+	return 0;
+}
+
+int
+perf_output_writable(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (*path == '\0')
+		return -ENOENT;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		return access(path, W_OK) == 0 ? 0 : -errno;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	/* access() of the directory would not do: root passes it even where
+	 * nothing can be created (/proc). */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(path);
 	return 0;
 }
 

@@ -46,6 +46,11 @@ void perf_report_json(FILE *f, const char *version, double secs, size_t page_siz
 /* 0, or -errno after printing why. */
 int perf_report_plot(const char *path);
 
+/* Whether @path can be written as an output file, checked before a run
+ * rather than after it: an existing file must be writable (and not a
+ * directory); a new one is created and removed again. 0 or -errno. */
+int perf_output_writable(const char *path);
+
 /* Whether gnuplot is on PATH. */
 bool perf_have_gnuplot(void);
 

@@ -150,6 +150,16 @@ parse_cpu(const char *arg, const char *opt, int *out)
 	return 0;
 }
 
+static int
+check_output(const char *opt, const char *path)
+{
+	int ret = path != NULL ? perf_output_writable(path) : 0;
+
+	if (ret != 0)
+		fprintf(stderr, "idd-perf: %s: cannot write '%s': %s\n", opt, path, strerror(-ret));
+	return ret;
+}
+
 /* 0, 1 to exit 0 (help, version), -EINVAL for bad usage. */
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
@@ -285,6 +295,9 @@ parse_args(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "idd-perf: --plot: '%s' should end in .png\n", o->plot);
 		return -EINVAL;
 	}
+	/* Before the run, not after minutes of it. */
+	if (check_output("--csv", o->csv) != 0 || check_output("--plot", o->plot) != 0)
+		return -EINVAL;
 	return 0;
 }
 
