@@ -112,18 +112,64 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
-static int __attribute__((format(printf, 2, 3)))
-usage_error(const char *usage, const char *fmt, ...)
+/* The usage text of command @cmd (NULL: idd-ctl's own); NULL when there
+ * is no such command. */
+static const char *
+usage_of(const char *cmd)
 {
+	if (cmd == NULL)
+		return usage_main;
+	if (strcmp(cmd, "list") == 0)
+		return usage_list;
+	if (strcmp(cmd, "show") == 0)
+		return usage_show;
+	if (strcmp(cmd, "watch") == 0)
+		return usage_watch;
+	return NULL;
+}
+
+/* One line that names what is wrong, then the synopsis (the usage text's
+ * first line) and where the rest is: the whole text would bury the error. */
+static int __attribute__((format(printf, 2, 3)))
+usage_error(const char *cmd, const char *fmt, ...)
+{
+	const char *usage = usage_of(cmd);
 	va_list ap;
 
-	fputs("idd-ctl: ", stderr);
+	fprintf(stderr, "idd-ctl: %s%s", cmd != NULL ? cmd : "", cmd != NULL ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n\n", stderr);
-	fputs(usage, stderr);
+	fprintf(stderr, "\n%.*s. Try 'idd-ctl%s%s --help'.\n", (int)strcspn(usage, "\n"), usage,
+		cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
 	return EXIT_USAGE;
+}
+
+/* getopt_long() returned @opt, '?' or ':'. It said nothing (each option
+ * string starts with ':'): its own messages start with argv[0], which is
+ * the command word or the program's path, and come with no exit status of
+ * ours. */
+static int
+option_error(const char *cmd, const struct option *opts, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1]; /* the option word, when it was a long one */
+	const struct option *o = opts;
+
+	if (opt == ':' && strncmp(arg, "--", 2) == 0)
+		return usage_error(cmd, "option '%s' needs a value", arg);
+	if (opt == ':')
+		return usage_error(cmd, "option '-%c' needs a value", optopt);
+	if (optopt == 0)
+		return usage_error(cmd, "unknown option '%s'", arg);
+	/* A known option's letter in a '?' is a long option given a value it
+	 * does not take (--json=yes). Any other letter is an unknown short
+	 * option, which only optopt names: in "-jx" the word is not yet
+	 * behind optind. */
+	while (o->name != NULL && o->val != optopt)
+		o++;
+	if (o->name != NULL)
+		return usage_error(cmd, "option '--%s' takes no value", o->name);
+	return usage_error(cmd, "unknown option '-%c'", optopt);
 }
 
 static int
@@ -300,7 +346,7 @@ cmd_list(int argc, char **argv)
 	int n, opt, status = EXIT_OK;
 
 	optind = 0; /* 0: glibc re-reads the option string (permutation on) */
-	while ((opt = getopt_long(argc, argv, "n:ajh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":n:ajh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			ns = optarg;
@@ -315,14 +361,13 @@ cmd_list(int argc, char **argv)
 			fputs(usage_list, stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage_list, stderr);
-			return EXIT_USAGE;
+			return option_error("list", opts, opt, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage_list, "list: unexpected argument '%s'", argv[optind]);
+		return usage_error("list", "unexpected argument '%s'", argv[optind]);
 	if (all && ns != NULL)
-		return usage_error(usage_list, "list: %s", "--all and --namespace exclude each other");
+		return usage_error("list", "--all and --namespace exclude each other");
 	if (!all && ns == NULL) {
 		ns = getenv("IDD_NAMESPACE");
 		if (ns == NULL || ns[0] == '\0')
@@ -430,7 +475,7 @@ cmd_show(int argc, char **argv)
 	int opt, ret;
 
 	optind = 0; /* 0: glibc re-reads the option string (permutation on) */
-	while ((opt = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			ns = optarg;
@@ -442,16 +487,15 @@ cmd_show(int argc, char **argv)
 			fputs(usage_show, stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage_show, stderr);
-			return EXIT_USAGE;
+			return option_error("show", opts, opt, argv);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage_show, "show: %s", "which PID?");
+		return usage_error("show", "which PID?");
 	if (parse_pid(argv[optind], &pid) != 0)
-		return usage_error(usage_show, "show: '%s' is not a pid", argv[optind]);
+		return usage_error("show", "'%s' is not a pid", argv[optind]);
 	if (optind + 1 < argc)
-		return usage_error(usage_show, "show: unexpected argument '%s'", argv[optind + 1]);
+		return usage_error("show", "unexpected argument '%s'", argv[optind + 1]);
 	if (check_ns(ns) != 0)
 		return EXIT_USAGE;
 	ret = connect_pid(pid, ns, &c, &p);
@@ -516,23 +560,23 @@ cmd_watch(int argc, char **argv)
 	int opt, ret, status = EXIT_OK;
 
 	optind = 0; /* 0: glibc re-reads the option string (permutation on) */
-	while ((opt = getopt_long(argc, argv, "i:c:n:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:c:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			errno = 0;
 			interval = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' || !(interval >= 0.1) ||
 			    interval > 3600)
-				return usage_error(usage_watch, "watch: bad interval '%s' (want "
-								"0.1..3600 seconds)", optarg);
+				return usage_error("watch", "bad interval '%s' (want 0.1..3600 "
+							    "seconds)", optarg);
 			break;
 		case 'c':
 			errno = 0;
 			count = strtoul(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' || count == 0 ||
 			    optarg[0] == '-')
-				return usage_error(usage_watch, "watch: bad count '%s' (want a "
-								"positive number)", optarg);
+				return usage_error("watch", "bad count '%s' (want a positive "
+							    "number)", optarg);
 			break;
 		case 'n':
 			ns = optarg;
@@ -541,16 +585,15 @@ cmd_watch(int argc, char **argv)
 			fputs(usage_watch, stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage_watch, stderr);
-			return EXIT_USAGE;
+			return option_error("watch", opts, opt, argv);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage_watch, "watch: %s", "which PID?");
+		return usage_error("watch", "which PID?");
 	if (parse_pid(argv[optind], &pid) != 0)
-		return usage_error(usage_watch, "watch: '%s' is not a pid", argv[optind]);
+		return usage_error("watch", "'%s' is not a pid", argv[optind]);
 	if (optind + 1 < argc)
-		return usage_error(usage_watch, "watch: unexpected argument '%s'", argv[optind + 1]);
+		return usage_error("watch", "unexpected argument '%s'", argv[optind + 1]);
 	if (check_ns(ns) != 0)
 		return EXIT_USAGE;
 	ret = connect_pid(pid, ns, &c, &p);
@@ -615,7 +658,7 @@ main(int argc, char **argv)
 	/* The library's own lines (runtime directory refused, ...) are
 	 * errors worth seeing; nothing chattier. */
 	idd_log_set_level(IDD_LOG_ERR);
-	while ((opt = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			fputs(usage_main, stdout);
@@ -624,15 +667,11 @@ main(int argc, char **argv)
 			printf("idd-ctl %s (telemetry protocol %d)\n", idd_version(), TEL_VERSION);
 			return EXIT_OK;
 		default:
-			fputs(usage_main, stderr);
-			return EXIT_USAGE;
+			return option_error(NULL, opts, opt, argv);
 		}
 	}
-	if (optind >= argc) {
-		fputs("idd-ctl: which command?\n\n", stderr);
-		fputs(usage_main, stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage_error(NULL, "which command?");
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
@@ -645,17 +684,10 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		const char *what = argc > 1 ? argv[1] : NULL;
 
-		if (what == NULL)
-			fputs(usage_main, stdout);
-		else if (strcmp(what, "list") == 0)
-			fputs(usage_list, stdout);
-		else if (strcmp(what, "show") == 0)
-			fputs(usage_show, stdout);
-		else if (strcmp(what, "watch") == 0)
-			fputs(usage_watch, stdout);
-		else
-			return usage_error(usage_main, "help: no command '%s'", what);
+		if (usage_of(what) == NULL)
+			return usage_error(NULL, "help: no command '%s'", what);
+		fputs(usage_of(what), stdout);
 		return EXIT_OK;
 	}
-	return usage_error(usage_main, "no command '%s'", cmd);
+	return usage_error(NULL, "no command '%s'", cmd);
 }

@@ -4,7 +4,8 @@
 
 idd-ctl only reads: a missing runtime directory means that no process
 serves telemetry, and idd-ctl must not create it (nor its parent). An
-existing one still gets the library's checks.
+existing one still gets the library's checks. Usage errors keep the
+promise of idd-ctl(1) DIAGNOSTICS: one line starting with "idd-ctl: ".
 
 Usage: test_ctl_cli.py IDD_CTL
 """
@@ -73,6 +74,43 @@ def check_unsafe_dir(tool, top):
     os.rmdir(shared)
 
 
+# A usage error is one line "idd-ctl: ..." that names the bad option or
+# value, then one line that points to the help; exit status 2.
+USAGE_ERRORS = [
+    (["show", "-1"], "unknown option '-1'"),
+    (["show", "-jx", "1"], "unknown option '-x'"),
+    (["list", "--bogus"], "unknown option '--bogus'"),
+    (["--bogus"], "unknown option '--bogus'"),
+    (["-x", "list"], "unknown option '-x'"),
+    (["list", "--json=yes"], "option '--json' takes no value"),
+    (["list", "--namespace"], "option '--namespace' needs a value"),
+    (["list", "-jn"], "option '-n' needs a value"),
+    (["watch", "1", "--count", "0"], "bad count '0'"),
+    (["watch", "1", "--interval", "9999"], "bad interval '9999'"),
+    (["show", "abc"], "'abc' is not a pid"),
+    (["show"], "which PID?"),
+    (["list", "extra"], "unexpected argument 'extra'"),
+    (["frobnicate"], "no command 'frobnicate'"),
+    (["help", "frobnicate"], "no command 'frobnicate'"),
+    ([], "which command?"),
+]
+
+
+def check_usage(tool, top):
+    env = env_with(IDD_RUNTIME_DIR=os.path.join(top, "missing"))
+    for args, what in USAGE_ERRORS:
+        r = ctl(tool, env, *args)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 2, f"{args}: want exit 2")
+        check(r.stdout == "", f"{args}: nothing on stdout")
+        check(len(lines) == 2 and lines[0].startswith("idd-ctl: ") and what in lines[0],
+              f"{args}: want one line 'idd-ctl: ...{what}...' and one line of help")
+        check("--help" in lines[1], f"{args}: the second line points to --help")
+    for flag in ("-V", "--version"):
+        r = ctl(tool, env, flag)
+        check(r.returncode == 0 and r.stdout.startswith("idd-ctl "), f"{flag}: the version")
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -82,6 +120,7 @@ def main(argv):
         try:
             check_missing_dir(tool, top)
             check_unsafe_dir(tool, top)
+            check_usage(tool, top)
         except Failed as e:
             print(f"FAIL: {e}")
             return 1
