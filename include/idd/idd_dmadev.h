@@ -51,8 +51,9 @@
  * with IDD_DMA_STATUS_USER_ABORT; submitted ones are finished by the engine.
  * In idd (unlike upstream, which leaves this undefined) the completion calls
  * remain valid on a stopped device until the next idd_dma_start(), so that an
- * application can collect what idd_dma_stop() finished. idd_dma_start()
- * discards completions nobody collected, with a warning log line.
+ * application can collect what idd_dma_stop() finished. idd_dma_start(),
+ * idd_dma_vchan_setup() and idd_dma_configure() discard completions nobody
+ * collected, with a warning log line.
  *
  * Addresses: every idd device advertises IDD_DMA_CAPA_SVA: addresses are
  * virtual addresses of the domain that the vchan names (the caller's own for
@@ -274,7 +275,8 @@ struct idd_dma_conf {
 
 /**
  * Configure a device: set the number of vchans and the mode. Any previous
- * vchan setup is discarded.
+ * vchan setup is discarded, and with it the completions nobody collected
+ * (with a warning log line) and the statistics.
  *
  * @param dev_id
  *   The identifier of the device.
@@ -438,6 +440,10 @@ struct idd_dma_vchan_conf {
  * a vchan still names it. Operations naming a departed member then fail
  * (see the file overview); set the vchan up anew to stop using it.
  *
+ * A vchan set up again starts afresh: its statistics are zero, and the
+ * completions of its previous setup that nobody collected are discarded,
+ * with a warning log line.
+ *
  * @param dev_id
  *   The identifier of the device.
  * @param vchan
@@ -520,7 +526,8 @@ enum idd_dma_vchan_status {
  *   Filled on success.
  * @return
  *   0 on success; -EINVAL if the device does not exist, @p status is NULL
- *   or @p vchan is out of range.
+ *   or @p vchan is out of range; -ENOTSUP if the driver cannot tell (both
+ *   of idd's drivers can).
  */
 int idd_dma_vchan_status(int16_t dev_id, uint16_t vchan, enum idd_dma_vchan_status *status);
 
@@ -928,7 +935,9 @@ idd_dma_submit(int16_t dev_id, uint16_t vchan)
  *   Set to true if the call stopped at a failed operation, false otherwise.
  *   May be NULL.
  * @return
- *   The number of operations reported, at most @p nb_cpls.
+ *   The number of operations reported, at most @p nb_cpls. 0 also when
+ *   the call is refused (no such device, not configured, @p vchan out of
+ *   range, operation mode): @p last_idx is then left as it was.
  */
 static inline uint16_t
 idd_dma_completed(int16_t dev_id, uint16_t vchan, const uint16_t nb_cpls, uint16_t *last_idx,
@@ -968,7 +977,8 @@ idd_dma_completed(int16_t dev_id, uint16_t vchan, const uint16_t nb_cpls, uint16
  *   Receives one enum idd_dma_status_code per reported operation.
  * @return
  *   The number of operations reported, at most @p nb_cpls; the first that
- *   many entries of @p status are valid.
+ *   many entries of @p status are valid. 0 also when the call is refused,
+ *   as for idd_dma_completed().
  */
 static inline uint16_t
 idd_dma_completed_status(int16_t dev_id, uint16_t vchan, const uint16_t nb_cpls,

@@ -96,10 +96,18 @@ fab_vchans_free(struct fab_dev *fd)
 	fd->nb_vchans = 0;
 }
 
+/* Completions of @vc that were never collected (control path). */
+static uint16_t
+fab_vchan_uncollected(const struct fab_vchan *vc)
+{
+	return (uint16_t)(atomic_load(&vc->finished) - atomic_load(&vc->collected));
+}
+
 static int
 fab_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 {
 	struct fab_dev *fd = dev->dev_private;
+	unsigned long discarded = 0;
 	struct fab_vchan *v;
 
 	if (conf->flags != 0) {
@@ -108,13 +116,19 @@ fab_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 		return -ENOTSUP;
 	}
 	v = aligned_alloc(FAB_CACHE_LINE, conf->nb_vchans * sizeof(*v));
-	if (v == NULL)
+	if (v == NULL) {
+		IDD_LOG(ERR, "dev %s: configure refused: out of memory for %u vchans", fd->name,
+			conf->nb_vchans);
 		return -ENOMEM;
+	}
 	memset(v, 0, conf->nb_vchans * sizeof(*v));
 	/* Completions of the previous configuration are no longer collectable:
 	 * its vchans go. */
 	fd->cpl_vchans = 0;
 	pthread_mutex_lock(&fd->mu);
+	for (uint16_t i = 0; i < fd->nb_vchans; i++)
+		discarded += fab_vchan_uncollected(&fd->vchans[i]);
+	dma_warn_discarded(fd->name, "configure", discarded);
 	fab_vchans_free(fd);
 	fd->vchans = v;
 	fd->nb_vchans = conf->nb_vchans;
@@ -129,6 +143,7 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 	struct fab_vchan *vc = &fd->vchans[vchan];
 	struct fab_peer *src, *dst;
 	uint16_t n = conf->nb_desc;
+	char what[32];
 
 	if (conf->domain.type != IDD_DMA_INTER_OS_DOMAIN) {
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: the fabric driver only carries "
@@ -162,6 +177,8 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 				     "equivalent across hosts");
 		return -ENOTSUP;
 	}
+	snprintf(what, sizeof(what), "vchan %u setup", vchan);
+	dma_warn_discarded(fd->name, what, fab_vchan_uncollected(vc));
 	fab_vchan_free(vc);
 	vc->ring = calloc(n, sizeof(*vc->ring));
 	vc->status = calloc(n, sizeof(*vc->status));
@@ -171,6 +188,8 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 	if (vc->ring == NULL || vc->status == NULL || vc->sges == NULL || vc->pending == NULL ||
 	    vc->done == NULL) {
 		fab_vchan_free(vc);
+		IDD_LOG(ERR, "dev %s: vchan %u setup refused: out of memory for %u descriptors",
+			fd->name, vchan, n);
 		return -ENOMEM;
 	}
 	vc->nb_desc = n;
@@ -180,14 +199,13 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 	return 0;
 }
 
-static void
+/* Back to the state right after setup; returns how many completions were
+ * never collected. */
+static uint16_t
 fab_vchan_reset(struct fab_vchan *vc)
 {
-	uint16_t fin = atomic_load(&vc->finished), coll = atomic_load(&vc->collected);
+	uint16_t uncollected = fab_vchan_uncollected(vc);
 
-	if (fin != coll)
-		IDD_LOG(WARNING, "vchan: %u uncollected completions discarded at start",
-			(uint16_t)(fin - coll));
 	atomic_store(&vc->head, 0);
 	atomic_store(&vc->collected, 0);
 	atomic_store(&vc->submitted, 0);
@@ -202,16 +220,19 @@ fab_vchan_reset(struct fab_vchan *vc)
 	memset(vc->status, 0, vc->nb_desc * sizeof(*vc->status));
 	memset(vc->done, 0, vc->nb_desc);
 	memset(vc->fill_owner, 0, sizeof(vc->fill_owner));
+	return uncollected;
 }
 
 static int
 fab_start(struct idd_dma_dev *dev)
 {
 	struct fab_dev *fd = dev->dev_private;
+	unsigned long discarded = 0;
 
 	pthread_mutex_lock(&fd->mu);
 	for (uint16_t v = 0; v < fd->nb_vchans; v++)
-		fab_vchan_reset(&fd->vchans[v]);
+		discarded += fab_vchan_reset(&fd->vchans[v]);
+	dma_warn_discarded(fd->name, "start", discarded);
 	atomic_store(&fd->engine_run, true);
 	pthread_mutex_unlock(&fd->mu);
 	fd->cpl_vchans = fd->nb_vchans;

@@ -48,6 +48,7 @@ sw_dev_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 {
 	struct sw_dev *sd = dev->dev_private;
 	size_t size = (size_t)conf->nb_vchans * sizeof(struct sw_vchan);
+	unsigned long discarded = 0;
 	struct sw_vchan *vchans;
 
 	/* Silent mode never reports, and enq/deq mode reports by handing the
@@ -64,6 +65,9 @@ sw_dev_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 		return -ENOMEM;
 	}
 	memset(vchans, 0, size);
+	for (uint16_t v = 0; v < sd->nb_vchans; v++)
+		discarded += sw_vchan_uncollected(&sd->vchans[v]);
+	sw_warn_discarded(sd, "configure", discarded);
 	sw_vchans_free(sd);
 	sd->vchans = vchans;
 	sd->nb_vchans = conf->nb_vchans;

@@ -23,14 +23,27 @@ sw_refuse_fast(const struct sw_dev *sd, uint16_t vchan, const char *what)
 	return -EINVAL;
 }
 
+uint16_t
+sw_vchan_uncollected(const struct sw_vchan *vc)
+{
+	return (uint16_t)(atomic_load_explicit(&vc->head, memory_order_relaxed) -
+			  atomic_load_explicit(&vc->collected, memory_order_relaxed));
+}
+
+void
+sw_warn_discarded(const struct sw_dev *sd, const char *what, unsigned long discarded)
+{
+	/* Silent mode never collects, so leftovers there are expected. */
+	if (!sd->silent)
+		dma_warn_discarded(sd->name, what, discarded);
+}
+
 /* Back to the state right after setup; returns how many completions were
  * never collected. */
 static uint16_t
 sw_vchan_reset(struct sw_vchan *vc)
 {
-	uint16_t uncollected = (uint16_t)(atomic_load_explicit(&vc->head, memory_order_relaxed) -
-					  atomic_load_explicit(&vc->collected,
-							       memory_order_relaxed));
+	uint16_t uncollected = sw_vchan_uncollected(vc);
 
 	atomic_store_explicit(&vc->head, 0, memory_order_relaxed);
 	atomic_store_explicit(&vc->collected, 0, memory_order_relaxed);
@@ -53,10 +66,7 @@ sw_dev_start(struct idd_dma_dev *dev)
 
 	for (uint16_t v = 0; v < sd->nb_vchans; v++)
 		discarded += sw_vchan_reset(&sd->vchans[v]);
-	/* Silent mode never collects, so leftovers there are expected. */
-	if (discarded != 0 && !sd->silent)
-		IDD_LOG(WARNING, "dev %s: start: discarding %lu completions that were never "
-				 "collected", dev->name, discarded);
+	sw_warn_discarded(sd, "start", discarded);
 	if (sd->thread_engine) {
 		ret = sw_worker_start(sd);
 		if (ret != 0)

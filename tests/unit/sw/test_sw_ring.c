@@ -307,6 +307,47 @@ test_restart_discards(void **state)
 	t_dev_close(dev);
 }
 
+/* Setting a vchan up again, or configuring the device again, also throws
+ * away what nobody collected: with a warning naming the call and the
+ * count, as start does, and nothing of it comes back afterwards. */
+static void
+test_setup_discards(void **state)
+{
+	struct idd_dma_vchan_conf vconf = {.direction = IDD_DMA_DIR_MEM_TO_MEM, .nb_desc = 64};
+	struct idd_dma_conf conf = {.nb_vchans = 2};
+	int16_t dev = t_dev_open("setup_discard", NULL, 2, 64, 0);
+	struct idd_dma_stats stats;
+	uint16_t last;
+
+	(void)state;
+	for (uint16_t i = 0; i < 3; i++)
+		enq(dev, 0, i, i == 2 ? IDD_DMA_OP_FLAG_SUBMIT : 0);
+	enq(dev, 1, 0, 0);
+	assert_int_equal(idd_dma_stop(dev), 0);
+	t_log_capture_start();
+	assert_int_equal(idd_dma_vchan_setup(dev, 0, &vconf), 0);
+	t_log_capture_stop();
+	assert_int_equal(t_log_count("vchan 0 setup: discarding 3 completions"), 1);
+	/* The new setup starts afresh, statistics included; vchan 1 keeps its
+	 * one aborted operation until the device is configured again. */
+	assert_int_equal(idd_dma_completed(dev, 0, 16, &last, NULL), 0);
+	assert_int_equal(idd_dma_stats_get(dev, 0, &stats), 0);
+	assert_int_equal(stats.submitted + stats.completed + stats.errors, 0);
+	t_log_capture_start();
+	assert_int_equal(idd_dma_configure(dev, &conf), 0);
+	t_log_capture_stop();
+	assert_int_equal(t_log_count("configure: discarding 1 completions"), 1);
+	/* Nothing left: setting up and configuring again is quiet. */
+	assert_int_equal(idd_dma_vchan_setup(dev, 0, &vconf), 0);
+	assert_int_equal(idd_dma_vchan_setup(dev, 1, &vconf), 0);
+	t_log_capture_start();
+	assert_int_equal(idd_dma_vchan_setup(dev, 0, &vconf), 0);
+	assert_int_equal(idd_dma_configure(dev, &conf), 0);
+	t_log_capture_stop();
+	assert_int_equal(t_log_count("discarding"), 0);
+	assert_int_equal(idd_dma_close(dev), 0);
+}
+
 static void
 test_errors(void **state)
 {
@@ -593,7 +634,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ring_idx_wrap),   cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_full_ring),       cmocka_unit_test(test_full_ring_across_wrap),
 		cmocka_unit_test(test_stop_in_flight),
-		cmocka_unit_test(test_restart_discards), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_restart_discards), cmocka_unit_test(test_setup_discards),
+		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_fence),           cmocka_unit_test(test_fence_many_bursts),
 		cmocka_unit_test(test_stats),           cmocka_unit_test(test_vchan_status),
 		cmocka_unit_test(test_refused),

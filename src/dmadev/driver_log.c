@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Log lines that every driver words the same way. */
+#include "common/log.h"
+#include "dmadev/dmadev_driver.h"
+
+void
+dma_warn_discarded(const char *dev_name, const char *what, unsigned long discarded)
+{
+	if (discarded != 0)
+		IDD_LOG(WARNING, "dev %s: %s: discarding %lu completions that were never collected",
+			dev_name, what, discarded);
+}
