@@ -859,7 +859,11 @@ idd_dma_copy_sg(int16_t dev_id, uint16_t vchan, struct idd_dma_sge *src, struct 
  * Enqueue a fill: the destination is filled with the 8-byte @p pattern
  * repeated, least significant byte first (byte i of the destination is byte
  * i % 8 of the pattern in little-endian order), the last repetition cut
- * short if @p length is not a multiple of 8.
+ * short if @p length is not a multiple of 8. On the little-endian hosts
+ * idd runs on today this is the pattern's own byte order, which is what
+ * upstream's test suite expects; a big-endian host would still get
+ * least significant byte first, the same on every host of an inter-OS
+ * group.
  *
  * @param dev_id
  *   The identifier of the device.
