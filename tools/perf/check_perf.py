@@ -343,10 +343,23 @@ def usage(exe):
                          # Output paths are checked before anything runs.
                          (["--csv", "/nonexistent/x.csv"], "cannot write '/nonexistent/x.csv'"),
                          (["--csv", "/"], "Is a directory"),
-                         (["dma", "--csv", "/nonexistent/x.csv"], "cannot write")):
+                         (["dma", "--csv", "/nonexistent/x.csv"], "cannot write"),
+                         # dma: usage errors, not run failures.
+                         (["dma", "-R", "16"], "32 to 16384"),
+                         (["dma", "-R", "32768"], "32 to 16384"),
+                         (["dma", "-R", "100"], "power of two"),
+                         (["dma", "-c", "1000"], "--cpu 1000: not a CPU"),
+                         (["dma", "-W", "1000"], "--worker-cpu 1000: not a CPU"),
+                         (["dma", "-w", "1", "-s", "64"], "needs at least 256 B"),
+                         (["dma", "-d", "1e-9"], "0.001 to 3600"),
+                         (["dma", "-b", "64", "-R", "32"], "larger than --ring")):
         p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
-        if p.returncode != 2 or reason not in p.stderr or p.stdout:
-            fail("%s: exit %d, %r" % (args, p.returncode, p.stderr))
+        lines = p.stderr.splitlines()
+        # One line that says it all; at most a pointer to --help after it.
+        if p.returncode != 2 or not lines or reason not in lines[0] or p.stdout \
+                or len(lines) > 2 or (len(lines) == 2 and not lines[1].startswith("Try ")):
+            fail("%s: exit %d, %r; want exit 2 and one line with %r"
+                 % (args, p.returncode, p.stderr, reason))
     p = subprocess.run([exe, "--help"], capture_output=True, text=True)
     for opt in ("--config", "--direction", "--engine", "--sizes", "--burst", "--kick", "--ring",
                 "--peers", "--duration", "--footprint", "--cycles", "--storm", "--cpu",

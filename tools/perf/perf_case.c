@@ -101,6 +101,20 @@ perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 }
 
 int
+perf_parse_ring(const char *s, unsigned int *out, char *why, size_t len)
+{
+	unsigned long v;
+
+	if (perf_parse_uint(s, PERF_RING_MIN, PERF_RING_MAX, &v) != 0 || (v & (v - 1)) != 0) {
+		snprintf(why, len, "'%s' is not a power of two from %d to %d", s, PERF_RING_MIN,
+			 PERF_RING_MAX);
+		return -EINVAL;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int
 perf_parse_cpu(const char *s, int *out)
 {
 	unsigned long v;

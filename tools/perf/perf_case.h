@@ -42,6 +42,9 @@
 #define PERF_MAX_PEERS 16       /* peer processes of one copy case */
 #define PERF_MAX_STORM 127      /* a group holds 128 members, creator included */
 #define PERF_MAX_COPY (UINT64_C(1) << 30) /* the API's length is 32-bit */
+/* The sw driver's ring sizes (its idd_dma_info min_desc and max_desc). */
+#define PERF_RING_MIN 32
+#define PERF_RING_MAX 16384
 #define PERF_NAME_MAX 48
 
 enum perf_dir {
@@ -142,6 +145,8 @@ int perf_case_fail(const struct perf_case *c, const char *what, int err);
 int perf_parse_bytes(const char *s, uint64_t *out);
 int perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why, size_t len);
+/* A ring size: a power of two from PERF_RING_MIN to PERF_RING_MAX. */
+int perf_parse_ring(const char *s, unsigned int *out, char *why, size_t len);
 
 /* --cpu and --worker-cpu: "none" (PERF_CPU_NONE: no pinning) or a CPU
  * number below CPU_SETSIZE. Returns 0 or -EINVAL; the caller says why. */

@@ -151,15 +151,16 @@ usage(FILE *f)
 		"  -b, --burst N                    copies per burst, 1..ring (default 32); large\n"
 		"                                   copies use smaller bursts so that one burst\n"
 		"                                   stays within 32 MiB\n"
-		"  -R, --ring N                     descriptors per vchan, a power of two\n"
-		"                                   (default 1024); the thread engine keeps at most\n"
-		"                                   64 MiB in flight\n"
-		"  -d, --duration SECONDS           measured time per case and per side (default\n"
-		"                                   0.25), split into rounds\n"
+		"  -R, --ring N                     descriptors per vchan, a power of two,\n"
+		"                                   32..16384 (default 1024); the thread engine\n"
+		"                                   keeps at most 64 MiB in flight\n"
+		"  -d, --duration SECONDS           measured time per case and per side,\n"
+		"                                   0.001..3600 (default 0.25), split into rounds\n"
 		"  -n, --rounds N                   rounds per case (default 5): DMA then memcpy,\n"
 		"                                   alternating; each figure is the median round\n"
 		"  -w, --working-set BYTES          memory the rotating regime walks through,\n"
-		"                                   half sources, half destinations (default 256M)\n"
+		"                                   half sources, half destinations; at least four\n"
+		"                                   slots of the largest size (default 256M)\n"
 		"  -c, --cpu N|none                 pin the calling thread to CPU N (default: the\n"
 		"                                   first CPU this process may use)\n"
 		"  -W, --worker-cpu N|none          pin the thread engine's worker to CPU N\n"
@@ -201,6 +202,75 @@ parse_choice(const char *arg, const char *opt, const char *const names[2], bool 
 	fprintf(stderr, "idd-perf dma: %s wants %s, %s or both, not '%s'\n", opt, names[0],
 		names[1], arg);
 	return -EINVAL;
+}
+
+/* Whether the working set holds the slots of the largest size. */
+static int
+check_working_set(const struct options *o)
+{
+	uint64_t max_stride = 0, need;
+
+	for (unsigned int i = 0; i < o->nb_sizes; i++) {
+		uint64_t s = ((uint64_t)o->sizes[i] + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
+
+		if (s > max_stride)
+			max_stride = s;
+	}
+	/* Cached: one slot per side; rotating: at least two. */
+	need = (o->regimes[REGIME_ROTATING] ? 4 : 2) * max_stride;
+	if (o->working_set < need) {
+		char have[32], want[32];
+
+		perf_format_size(have, sizeof(have), o->working_set);
+		perf_format_size(want, sizeof(want), need);
+		fprintf(stderr,
+			"idd-perf dma: --working-set %s is too small for the largest size: "
+			"needs at least %s\n",
+			have, want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Pick the caller's and the worker's CPUs among those this process may
+ * use; a CPU it may not use is bad usage. */
+static int
+pick_cpus(struct options *o)
+{
+	cpu_set_t set;
+	int first = -1, second = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+		fprintf(stderr, "idd-perf dma: sched_getaffinity: %s\n", strerror(errno));
+		return -EINVAL;
+	}
+	for (int i = 0; i < CPU_SETSIZE && second < 0; i++) {
+		if (!CPU_ISSET(i, &set))
+			continue;
+		if (first < 0)
+			first = i;
+		else
+			second = i;
+	}
+	if (o->cpu == CPU_AUTO)
+		o->cpu = first;
+	if (o->worker_cpu == CPU_AUTO) {
+		o->worker_cpu = o->cpu == second || second < 0 ? first : second;
+		if (o->worker_cpu == o->cpu)
+			o->worker_cpu = PERF_CPU_NONE;
+	}
+	if (o->cpu >= 0 && !CPU_ISSET(o->cpu, &set)) {
+		fprintf(stderr, "idd-perf dma: --cpu %d: not a CPU this process may run on\n",
+			o->cpu);
+		return -EINVAL;
+	}
+	if (o->worker_cpu >= 0 && !CPU_ISSET(o->worker_cpu, &set)) {
+		fprintf(stderr,
+			"idd-perf dma: --worker-cpu %d: not a CPU this process may run on\n",
+			o->worker_cpu);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Returns 0 to go on, 1 when --help was handled, -EINVAL on bad usage. */
@@ -264,29 +334,28 @@ parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'b':
-			if (perf_parse_uint(optarg, 1, UINT16_MAX, &v) != 0) {
-				fprintf(stderr, "idd-perf dma: bad --burst '%s' (1..65535)\n", optarg);
+			if (perf_parse_uint(optarg, 1, PERF_RING_MAX, &v) != 0) {
+				fprintf(stderr, "idd-perf dma: bad --burst '%s' (1..%d, at most the ring)\n",
+					optarg, PERF_RING_MAX);
 				return -EINVAL;
 			}
 			o->burst = (unsigned int)v;
 			break;
 		case 'R':
-			if (perf_parse_uint(optarg, 1, UINT16_MAX, &v) != 0 || (v & (v - 1)) != 0) {
-				fprintf(stderr,
-					"idd-perf dma: bad --ring '%s' (a power of two up to 32768)\n",
-					optarg);
+			if (perf_parse_ring(optarg, &o->ring, why, sizeof(why)) != 0) {
+				fprintf(stderr, "idd-perf dma: --ring: %s\n", why);
 				return -EINVAL;
 			}
-			o->ring = (unsigned int)v;
 			break;
 		case 'd':
 			errno = 0;
 			o->duration = strtod(optarg, &end);
+			/* The main command's range: below a millisecond the clock
+			 * reads would be most of what is measured. */
 			if (errno != 0 || end == optarg || *end != '\0' || !isfinite(o->duration) ||
-			    o->duration <= 0 || o->duration > 3600) {
+			    o->duration < 0.001 || o->duration > 3600) {
 				fprintf(stderr,
-					"idd-perf dma: bad --duration '%s' (seconds, above 0, at most "
-					"3600)\n",
+					"idd-perf dma: bad --duration '%s' (seconds, 0.001 to 3600)\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -342,6 +411,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->ring);
 		return -EINVAL;
 	}
+	if (check_working_set(o) != 0 || pick_cpus(o) != 0)
+		return -EINVAL;
 	/* Before the run, not after minutes of it. */
 	c = o->csv != NULL ? perf_output_writable(o->csv) : 0;
 	if (c != 0) {
@@ -352,46 +423,12 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Pick the caller's and the worker's CPUs among those this process may
- * use, and pin the caller. */
+/* Pin the caller to the CPU pick_cpus() chose. */
 static int
-setup_cpus(struct options *o)
+setup_cpus(const struct options *o)
 {
 	cpu_set_t set;
-	int first = -1, second = -1;
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-		int err = errno;
-
-		fprintf(stderr, "idd-perf dma: sched_getaffinity: %s\n", strerror(err));
-		return -err;
-	}
-	for (int i = 0; i < CPU_SETSIZE && second < 0; i++) {
-		if (!CPU_ISSET(i, &set))
-			continue;
-		if (first < 0)
-			first = i;
-		else
-			second = i;
-	}
-	if (o->cpu == CPU_AUTO)
-		o->cpu = first;
-	if (o->worker_cpu == CPU_AUTO) {
-		o->worker_cpu = o->cpu == second || second < 0 ? first : second;
-		if (o->worker_cpu == o->cpu)
-			o->worker_cpu = PERF_CPU_NONE;
-	}
-	if (o->cpu >= 0 && !CPU_ISSET(o->cpu, &set)) {
-		fprintf(stderr, "idd-perf dma: --cpu %d: not a CPU this process may run on\n",
-			o->cpu);
-		return -EINVAL;
-	}
-	if (o->worker_cpu >= 0 && !CPU_ISSET(o->worker_cpu, &set)) {
-		fprintf(stderr,
-			"idd-perf dma: --worker-cpu %d: not a CPU this process may run on\n",
-			o->worker_cpu);
-		return -EINVAL;
-	}
 	if (o->engines[ENGINE_THREAD] && (o->worker_cpu < 0 || o->worker_cpu == o->cpu))
 		fprintf(stderr,
 			"idd-perf dma: warning: the thread engine's worker has no core of its own; "
@@ -991,29 +1028,8 @@ static int
 alloc_memory(struct bench *b)
 {
 	const struct options *o = &b->opt;
-	uint64_t max_stride = 0;
-	uint64_t need;
 	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
 
-	for (unsigned int i = 0; i < o->nb_sizes; i++) {
-		uint64_t s = ((uint64_t)o->sizes[i] + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
-
-		if (s > max_stride)
-			max_stride = s;
-	}
-	/* Cached: one slot per side; rotating: at least two. */
-	need = (o->regimes[REGIME_ROTATING] ? 4 : 2) * max_stride;
-	if (o->working_set < need) {
-		char have[32], want[32];
-
-		perf_format_size(have, sizeof(have), o->working_set);
-		perf_format_size(want, sizeof(want), need);
-		fprintf(stderr,
-			"idd-perf dma: --working-set %s is too small for the largest size: "
-			"needs at least %s\n",
-			have, want);
-		return -EINVAL;
-	}
 	if (o->working_set > SIZE_MAX / 2) {
 		fprintf(stderr, "idd-perf dma: --working-set too large\n");
 		return -EINVAL;

@@ -20,9 +20,6 @@
 #define DEF_DURATION 1.0
 #define DEF_CYCLES 200
 #define DEF_STORM 32
-/* The sw driver's ring sizes (its idd_dma_info min_desc and max_desc). */
-#define RING_MIN 32
-#define RING_MAX 16384
 
 static const char *const key_names[PERF_NB_KEYS] = {
 	"type", "direction", "engine", "sizes", "burst", "kick",
@@ -167,17 +164,13 @@ perf_spec_set(struct perf_spec *s, const char *key, const char *val, unsigned in
 		ret = perf_parse_sizes(val, c->sizes, &c->nb_sizes, why, len);
 		break;
 	case PERF_KEY_BURST:
-		ret = parse_num(val, 1, RING_MAX, &c->burst, why, len);
+		ret = parse_num(val, 1, PERF_RING_MAX, &c->burst, why, len);
 		break;
 	case PERF_KEY_KICK:
-		ret = parse_num(val, 1, RING_MAX, &c->kick, why, len);
+		ret = parse_num(val, 1, PERF_RING_MAX, &c->kick, why, len);
 		break;
 	case PERF_KEY_RING:
-		ret = parse_num(val, RING_MIN, RING_MAX, &c->ring, why, len);
-		if (ret == 0 && (c->ring & (c->ring - 1)) != 0) {
-			snprintf(why, len, "ring %u is not a power of two", c->ring);
-			ret = -EINVAL;
-		}
+		ret = perf_parse_ring(val, &c->ring, why, len);
 		break;
 	case PERF_KEY_PEERS:
 		ret = parse_num(val, 1, PERF_MAX_PEERS, &c->peers, why, len);
