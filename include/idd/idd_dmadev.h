@@ -590,11 +590,18 @@ typedef void (*idd_dma_access_pair_group_event_cb_t)(int16_t dev_id, int16_t gro
  *   Event callback, or NULL.
  * @return
  *   0 on success;
- *   -EINVAL if the device does not exist, @p group_id is NULL, or the
- *   device has no inter-domain capability;
- *   -ENOTSUP if the driver does not implement groups;
+ *   -EINVAL if the device does not exist, @p group_id, @p domain_id or
+ *   @p token is NULL, or the device has no inter-domain capability;
+ *   -ENOTSUP if the driver does not implement groups (or, `fabric`, the
+ *   device has no `listen=` argument);
  *   -ENOSPC if this process is in IDD_DMA_GROUP_MAX_PER_PROCESS groups
- *   (idd_group.h), or every group id of the namespace is taken.
+ *   (idd_group.h), or every group id of the namespace is taken;
+ *   -EPERM or -ENOTDIR if the runtime directory fails its checks (a
+ *   symbolic link, not a directory, someone else's, writable by others);
+ *   -ENAMETOOLONG if the socket's path does not fit;
+ *   -ENOMEM if memory ran out; another negative errno if the runtime
+ *   directory cannot be created (e.g. -ENOENT: its parent is missing).
+ *   Each refusal logs one line naming the reason.
  */
 int idd_dma_access_pair_group_create(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
 				     int16_t *group_id, idd_dma_access_pair_group_event_cb_t cb);
@@ -631,12 +638,21 @@ int idd_dma_access_pair_group_destroy(int16_t dev_id, int16_t group_id);
  *   Event callback, or NULL.
  * @return
  *   0 on success;
- *   -EINVAL if the device does not exist or has no inter-domain capability;
- *   -ENOTSUP if the driver does not implement groups;
- *   -ENOENT if the group is unknown; -EACCES if the token is wrong;
+ *   -EINVAL if the device does not exist, @p domain_id or @p token is
+ *   NULL, or the device has no inter-domain capability;
+ *   -ENOTSUP if the driver does not implement groups (or, `fabric`, the
+ *   device has no `connect=` argument);
+ *   -ENOENT if the group is unknown (nobody serves it, or it ended during
+ *   the join); -EACCES if the token is wrong, or the group's socket
+ *   belongs to someone who cannot prove that they know it;
  *   -EEXIST if this device or this domain_id is already a member;
  *   -ENOSPC if the group has IDD_DMA_GROUP_MAX_MEMBERS members, or this
- *   process is in IDD_DMA_GROUP_MAX_PER_PROCESS groups (idd_group.h).
+ *   process is in IDD_DMA_GROUP_MAX_PER_PROCESS groups (idd_group.h);
+ *   -ETIMEDOUT if the creator did not answer in time; -EAGAIN if it stayed
+ *   too busy with other handshakes; -EPROTO if the other side broke the
+ *   protocol; -EPERM, -ENOTDIR or -ENAMETOOLONG as for
+ *   idd_dma_access_pair_group_create() (the runtime directory);
+ *   -ENOMEM if memory ran out. Each refusal logs one line naming the reason.
  */
 int idd_dma_access_pair_group_join(int16_t dev_id, idd_uuid_t domain_id, idd_uuid_t token,
 				   int16_t group_id, idd_dma_access_pair_group_event_cb_t cb);
@@ -672,8 +688,8 @@ int idd_dma_access_pair_group_leave(int16_t dev_id, int16_t group_id);
  *   The handler.
  * @return
  *   0 on success;
- *   -EINVAL if the device does not exist, @p handler is NULL, or the device
- *   has no inter-domain capability;
+ *   -EINVAL if the device does not exist, @p handler or @p domain_id is
+ *   NULL, or the device has no inter-domain capability;
  *   -ENOTSUP if the driver does not implement groups;
  *   -ENOENT if the group or the domain is unknown.
  */
