@@ -374,6 +374,8 @@ out:
 	return rc;
 }
 
+#define USAGE "Usage: group_third_party [inline|thread]\n"
+
 int
 main(int argc, char **argv)
 {
@@ -382,10 +384,15 @@ main(int argc, char **argv)
 		return member(argv[2], true);
 	if (argc == 3 && strcmp(argv[1], "--consumer") == 0)
 		return member(argv[2], false);
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(USAGE, stdout);
+		return EXIT_SUCCESS;
+	}
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "inline") != 0 &&
 			 strcmp(argv[1], "thread") != 0)) {
-		fprintf(stderr, "Usage: group_third_party [inline|thread]\n");
-		return EXIT_FAILURE;
+		fprintf(stderr, "group_third_party: unexpected argument '%s'\n" USAGE,
+			argv[argc - 1]);
+		return 2; /* bad usage */
 	}
 	return mover(argc == 2 ? argv[1] : "inline");
 }

@@ -669,10 +669,10 @@ out:
 }
 
 static int
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "Usage: group_two_process [inline|thread] [--hold SECONDS]\n");
-	return EXIT_FAILURE;
+	fprintf(out, "Usage: group_two_process [inline|thread] [--hold SECONDS]\n");
+	return status;
 }
 
 int
@@ -688,16 +688,23 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "inline") == 0 || strcmp(argv[i], "thread") == 0) {
 			engine = argv[i];
-		} else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc) {
+		} else if (strcmp(argv[i], "--help") == 0) {
+			return usage(stdout, EXIT_SUCCESS);
+		} else if (strcmp(argv[i], "--hold") == 0) {
+			const char *s = i + 1 < argc ? argv[++i] : "";
 			char *end;
 
 			errno = 0;
-			hold_s = strtoul(argv[++i], &end, 10);
-			if (errno != 0 || *end != '\0' || argv[i][0] == '-' || hold_s == 0 ||
-			    hold_s > HOLD_MAX_S)
-				return usage();
+			hold_s = strtoul(s, &end, 10);
+			if (errno != 0 || *end != '\0' || s[0] == '-' || hold_s == 0 ||
+			    hold_s > HOLD_MAX_S) {
+				fprintf(stderr, "group_two_process: bad --hold '%s' (want 1..%d "
+						"seconds)\n", s, HOLD_MAX_S);
+				return usage(stderr, 2); /* 2: bad usage */
+			}
 		} else {
-			return usage();
+			fprintf(stderr, "group_two_process: unexpected argument '%s'\n", argv[i]);
+			return usage(stderr, 2);
 		}
 	}
 	return creator(engine, (unsigned int)hold_s);

@@ -665,6 +665,8 @@ creator_process(void)
 	return creator(end, pid);
 }
 
+#define USAGE "Usage: inter_os [--loopback]\n"
+
 int
 main(int argc, char **argv)
 {
@@ -672,9 +674,13 @@ main(int argc, char **argv)
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines from all three processes */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(USAGE, stdout);
+		return EXIT_SUCCESS;
+	}
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--loopback") != 0)) {
-		fprintf(stderr, "Usage: inter_os [--loopback]\n");
-		return EXIT_FAILURE;
+		fprintf(stderr, "inter_os: unexpected argument '%s'\n" USAGE, argv[argc - 1]);
+		return 2; /* bad usage */
 	}
 	conductor = getpid();
 

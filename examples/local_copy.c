@@ -71,6 +71,8 @@ now(void)
 		}                                                                          \
 	} while (0)
 
+#define USAGE "Usage: local_copy [DEVICE-ARGS]   (e.g. engine=thread,cpu=1)\n"
+
 int
 main(int argc, char **argv)
 {
@@ -92,9 +94,15 @@ main(int argc, char **argv)
 	bool started = false;
 	int rc = EXIT_FAILURE;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(USAGE, stdout);
+		return EXIT_SUCCESS;
+	}
+	/* Device arguments never start with '-': that is a mistyped option. */
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "Usage: local_copy [DEVICE-ARGS]   (e.g. engine=thread,cpu=1)\n");
-		return EXIT_FAILURE;
+		fprintf(stderr, "local_copy: unexpected argument '%s'\n" USAGE,
+			argv[1][0] == '-' ? argv[1] : argv[2]);
+		return 2; /* bad usage */
 	}
 
 	/* 1. Buffers: an ordinary malloc is fine for a local vchan. */
