@@ -228,35 +228,56 @@ probe(const struct sockaddr_un *addr, socklen_t len)
 	return -err;
 }
 
-/* Lock file per namespace around stale socket replacement. */
+/*
+ * Lock file per namespace around group id allocation (bind, stale socket
+ * replacement, listen). Its holder removes it before releasing it, so that
+ * a directory does not collect one file per namespace ever used (test runs
+ * use a fresh namespace each). A process that waited on the lock of a file
+ * removed meanwhile finds, once it holds it, that the path names another
+ * file or none, and starts over: only the holder of the file that the path
+ * names holds the lock. @path receives the file's name for unlock_ns().
+ */
 static int
-lock_ns(const struct rdv_opts *o)
+lock_ns(const struct rdv_opts *o, char *path, size_t path_size)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char path[sizeof(dir) + RDV_NS_MAX + 16];
 	int fd, ret;
 
 	ret = rdv_runtime_dir(dir, sizeof(dir));
 	if (ret != 0)
 		return ret;
-	snprintf(path, sizeof(path), "%s/%s.lock", dir, o->ns);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		int err = errno;
+	snprintf(path, path_size, "%s/%s.lock", dir, o->ns);
+	for (;;) {
+		struct stat held, named;
 
-		IDD_LOG(ERR, "group: lock file %s: %s", path, strerror(err));
-		return -err;
-	}
-	while (flock(fd, LOCK_EX) != 0) {
-		int err = errno;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			int err = errno;
 
-		if (err != EINTR) {
-			IDD_LOG(ERR, "group: flock %s: %s", path, strerror(err));
-			close(fd);
+			IDD_LOG(ERR, "group: lock file %s: %s", path, strerror(err));
 			return -err;
 		}
+		while (flock(fd, LOCK_EX) != 0) {
+			int err = errno;
+
+			if (err != EINTR) {
+				IDD_LOG(ERR, "group: flock %s: %s", path, strerror(err));
+				close(fd);
+				return -err;
+			}
+		}
+		if (fstat(fd, &held) == 0 && lstat(path, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			return fd;
+		close(fd); /* removed by its last holder: take the new one */
 	}
-	return fd;
+}
+
+static void
+unlock_ns(int fd, const char *path)
+{
+	unlink(path);
+	close(fd); /* releases the flock */
 }
 
 /* Try to own group @id with socket @fd. 0 on success, 1 when taken, <0 error. */
@@ -302,6 +323,7 @@ try_bind(const struct rdv_opts *o, int fd, int id)
 int
 rdv_listen(const struct rdv_opts *o, bool (*skip)(int id, void *arg), void *arg, int *group_id)
 {
+	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + RDV_NS_MAX + 16];
 	int lock_fd = -1, fd, ret = 1;
 
 	/* Binding plus listening must be atomic for other allocators: a
@@ -309,7 +331,7 @@ rdv_listen(const struct rdv_opts *o, bool (*skip)(int id, void *arg), void *arg,
 	 * look stale to a prober. Serialising allocators on the lock closes
 	 * that window (a creator that dies releases its flock). */
 	if (!o->abstract) {
-		lock_fd = lock_ns(o);
+		lock_fd = lock_ns(o, lock_path, sizeof(lock_path));
 		if (lock_fd < 0)
 			return lock_fd;
 	}
@@ -344,7 +366,7 @@ rdv_listen(const struct rdv_opts *o, bool (*skip)(int id, void *arg), void *arg,
 	}
 out:
 	if (lock_fd >= 0)
-		close(lock_fd); /* releases the flock */
+		unlock_ns(lock_fd, lock_path);
 	return fd;
 }
 

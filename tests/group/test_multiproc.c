@@ -5,6 +5,7 @@
  * error code, deaths by SIGKILL, namespaces, concurrent creation, the
  * directory, device close.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -375,6 +376,25 @@ namespaces(void **state)
 	group_dev_close(5);
 }
 
+/* Lock files in the runtime directory. */
+static int
+count_lock_files(void)
+{
+	DIR *d = opendir(harness_runtime_dir());
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 5 && strcmp(e->d_name + len - 5, ".lock") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 /* Several processes create groups at the same moment: all ids distinct. */
 static void
 create_race(void **state)
@@ -404,6 +424,8 @@ create_race(void **state)
 		for (int j = 0; j < i; j++)
 			assert_int_not_equal(ids[i], ids[j]);
 	}
+	/* The namespace's lock file went with the last allocation. */
+	assert_int_equal(count_lock_files(), 0);
 	for (int i = 0; i < NPROC; i++)
 		assert_int_equal(agent_exit(&a[i]), 0);
 }
