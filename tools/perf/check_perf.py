@@ -352,7 +352,14 @@ def usage(exe):
                          (["dma", "-W", "1000"], "--worker-cpu 1000: not a CPU"),
                          (["dma", "-w", "1", "-s", "64"], "needs at least 256 B"),
                          (["dma", "-d", "1e-9"], "0.001 to 3600"),
-                         (["dma", "-b", "64", "-R", "32"], "larger than --ring")):
+                         (["dma", "-b", "64", "-R", "32"], "larger than --ring"),
+                         # The value or option that is wrong, not its neighbour.
+                         (["-s", "64-2G"], "size '2G' out of range"),
+                         (["dma", "-s", "2G-4G"], "size '2G' out of range"),
+                         (["-Zq"], "unknown option '-Z'"), (["dma", "-Zq"], "unknown option '-Z'"),
+                         (["--json", "-Zq"], "unknown option '-Z'"),
+                         (["-q", "--bogus"], "unknown option '--bogus'"),
+                         (["-qs"], "option -s needs"), (["dma", "-qs"], "option '-s' needs")):
         p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
         lines = p.stderr.splitlines()
         # One line that says it all; at most a pointer to --help after it.

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
@@ -100,6 +101,31 @@ perf_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 	return 0;
 }
 
+const char *
+perf_refused_option(char *const argv[], const struct option *longopts, char buf[3])
+{
+	const char *arg = argv[optind - 1];
+
+	/* optopt is 0 for an unknown long option, the option's value for a
+	 * long one given a value it does not take (or none it needs); a
+	 * "--..." argument before a short option's cluster is not that. */
+	if (strncmp(arg, "--", 2) == 0) {
+		size_t n = strcspn(arg + 2, "=");
+
+		if (optopt <= 0 || optopt > 127)
+			return arg;
+		for (const struct option *o = longopts; o->name != NULL; o++)
+			if (o->val == optopt && strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0)
+				return arg;
+	}
+	if (optopt <= 0 || optopt > 127)
+		return arg;
+	buf[0] = '-';
+	buf[1] = (char)optopt;
+	buf[2] = '\0';
+	return buf;
+}
+
 int
 perf_parse_ring(const char *s, unsigned int *out, char *why, size_t len)
 {
@@ -193,8 +219,9 @@ perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why, si
 			ret = -EINVAL;
 			continue;
 		}
+		/* A size out of range is one of the ends: name that one. */
 		for (uint64_t v = lo; v <= hi && ret == 0; v *= 2)
-			ret = add_size(sizes, nb, v, item, why, len);
+			ret = add_size(sizes, nb, v, lo > PERF_MAX_COPY ? item : dash + 1, why, len);
 	}
 	if (ret == 0 && *nb == 0) {
 		snprintf(why, len, "empty size list");

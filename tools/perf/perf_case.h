@@ -148,6 +148,13 @@ int perf_parse_sizes(const char *s, uint32_t *sizes, unsigned int *nb, char *why
 /* A ring size: a power of two from PERF_RING_MIN to PERF_RING_MAX. */
 int perf_parse_ring(const char *s, unsigned int *out, char *why, size_t len);
 
+/* The option getopt_long() just refused (it returned '?' or ':'), as the
+ * user wrote it: "--name" or "--name=value" for a long one, "-c" for a
+ * short one, even inside a cluster such as -Zq (argv then names another
+ * argument). @buf holds the short form. */
+struct option;
+const char *perf_refused_option(char *const argv[], const struct option *longopts, char buf[3]);
+
 /* --cpu and --worker-cpu: "none" (PERF_CPU_NONE: no pinning) or a CPU
  * number below CPU_SETSIZE. Returns 0 or -EINVAL; the caller says why. */
 #define PERF_CPU_NONE (-1)

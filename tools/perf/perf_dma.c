@@ -296,7 +296,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{NULL, 0, NULL, 0},
 	};
 	static const uint32_t default_sizes[] = {64, 1 * KIB, 64 * KIB, 1 * MIB, 4 * MIB, 16 * MIB};
-	char why[160];
+	char why[160], shortopt[3];
 	unsigned long v;
 	char *end;
 	int c;
@@ -395,10 +395,12 @@ parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			return 1;
 		case ':':
-			fprintf(stderr, "idd-perf dma: option '%s' needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "idd-perf dma: option '%s' needs a value\n",
+				perf_refused_option(argv, longopts, shortopt));
 			return -EINVAL;
 		default:
-			fprintf(stderr, "idd-perf dma: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "idd-perf dma: unknown option '%s'\n",
+				perf_refused_option(argv, longopts, shortopt));
 			return -EINVAL;
 		}
 	}

@@ -198,7 +198,7 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:D:e:s:b:k:R:p:d:f:qhV", longopts, NULL)) != -1) {
 		const char *key = NULL;
-		char why[256];
+		char why[256], shortopt[3];
 
 		switch (opt) {
 		case 'c':
@@ -270,11 +270,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			printf("idd-perf %s\n", idd_version());
 			return 1;
 		case ':':
-			fprintf(stderr, "idd-perf: option %s needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "idd-perf: option %s needs a value\n",
+				perf_refused_option(argv, longopts, shortopt));
 			return -EINVAL;
 		default:
 			fprintf(stderr, "idd-perf: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
+				perf_refused_option(argv, longopts, shortopt));
 			return -EINVAL;
 		}
 		if (key != NULL && perf_spec_set(&o->cli, key, optarg, 0, why, sizeof(why)) != 0) {
