@@ -788,10 +788,11 @@ extern "C" {
 /** Submit right after enqueuing this operation (as idd_dma_submit()). */
 #define IDD_DMA_OP_FLAG_SUBMIT    IDD_BIT64(1)
 /** Hint: write the destination into the last-level cache. Never an error.
- *  The sw driver writes copies and fills of at least its stream_min bytes (a device
- *  argument; by default 3/8 of the last-level cache) around the caches, as
- *  a hardware engine writing to memory would; with this flag it writes
- *  them through the cache like smaller ones. The fabric driver ignores it. */
+ *  The sw driver writes copies and fills of at least its stream_min bytes
+ *  (a device argument; by default 3/8 of the last-level cache, at least
+ *  1 MiB) around the caches, as a hardware engine writing to memory would;
+ *  with this flag it writes them through the cache like smaller ones. The
+ *  fabric driver ignores it. */
 #define IDD_DMA_OP_FLAG_LLC       IDD_BIT64(2)
 /** Free the source buffer to idd_dma_auto_free_param::m2d::pool when done. */
 #define IDD_DMA_OP_FLAG_AUTO_FREE IDD_BIT64(3)
