@@ -333,8 +333,21 @@ def config(exe):
     os.rmdir(tmp)
 
 
+# idd-perf mem, where the build has it: one line naming option, value and
+# range, not the whole usage text.
+MEM_USAGE = [(["mem", "--windows", "18014398509481985K"],
+              "--windows: '18014398509481985K' is not a number from 1 to 1000000"),
+             (["mem", "--threads", "0"], "--threads: '0' is not a number from 1 to 1024"),
+             (["mem", "--sizes", "64,2G"], "--sizes: size '2G' out of range"),
+             (["mem", "-Zq"], "mem: unknown option '-Z'"),
+             (["mem", "--batch"], "option '--batch' needs a value"),
+             (["mem", "--iters", "10", "--batch", "100"], "below --batch")]
+
+
 def usage(exe):
-    for args, reason in ((["--sizes", "0"], "out of range"), (["--bogus"], "unknown option"),
+    have_mem = subprocess.run([exe, "mem", "--help"], capture_output=True).returncode == 0
+    for args, reason in (MEM_USAGE if have_mem else []) + [
+                         (["--sizes", "0"], "out of range"), (["--bogus"], "unknown option"),
                          (["-s"], "needs a value"), (["group", "-s", "64"], "does not apply"),
                          (["--plot", "x.jpg"], ".png"), (["sideways"], "unknown subcommand"),
                          (["-D", "up"], "unknown value"), (["--cpu", "x"], "CPU"),
@@ -359,7 +372,7 @@ def usage(exe):
                          (["-Zq"], "unknown option '-Z'"), (["dma", "-Zq"], "unknown option '-Z'"),
                          (["--json", "-Zq"], "unknown option '-Z'"),
                          (["-q", "--bogus"], "unknown option '--bogus'"),
-                         (["-qs"], "option -s needs"), (["dma", "-qs"], "option '-s' needs")):
+                         (["-qs"], "option -s needs"), (["dma", "-qs"], "option '-s' needs")]:
         p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
         lines = p.stderr.splitlines()
         # One line that says it all; at most a pointer to --help after it.

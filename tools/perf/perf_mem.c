@@ -26,6 +26,7 @@
 
 #include "mem/window_table.h"
 #include "perf.h"
+#include "perf_case.h"
 
 struct opts {
 	uint64_t iters;     /* alloc+free pairs per case */
@@ -34,7 +35,7 @@ struct opts {
 	unsigned int batch;
 	unsigned int threads;
 	unsigned int repeat;
-	size_t sizes[16];
+	uint32_t sizes[PERF_MAX_SIZES];
 	unsigned int nsizes;
 	int csv;
 };
@@ -67,59 +68,37 @@ usage(FILE *f)
 		"          consecutive addresses in one window (the last-hit cache), and\n"
 		"          addresses in no window (misses).\n"
 		"\n"
-		"options:\n"
-		"  --iters N      alloc+free pairs per case (default 1000000)\n"
-		"  --lookups N    translations per case (default 10000000)\n"
-		"  --windows N    windows in the translation table (default 1000)\n"
-		"  --batch N      blocks per batch in the 'batch' pattern (default 256)\n"
-		"  --sizes LIST   comma-separated sizes, K suffix allowed\n"
-		"                 (default 64,256,1K,4K)\n"
-		"  --threads N    run the alloc cases on N threads at once; figures are\n"
-		"                 per thread (default 1)\n"
-		"  --repeat N     run every case N times, idd and glibc in turn, and\n"
-		"                 report the fastest run of each (default 5): the\n"
+		"options (N may end in K, M or G: 1024, 1024^2, 1024^3):\n"
+		"  --iters N      alloc+free pairs per case, --batch..2^40 (default 1000000)\n"
+		"  --lookups N    translations per case, 1..2^40 (default 10000000)\n"
+		"  --windows N    windows in the translation table, 1..1000000\n"
+		"                 (default 1000)\n"
+		"  --batch N      blocks per batch in the 'batch' pattern, 1..1000000\n"
+		"                 (default 256)\n"
+		"  --sizes LIST   allocation sizes: SIZE or LO-HI (LO, 2*LO, ... up to HI),\n"
+		"                 comma-separated, 1 byte to 1G (default 64,256,1K,4K)\n"
+		"  --threads N    run the alloc cases on N threads at once, 1..1024;\n"
+		"                 figures are per thread (default 1)\n"
+		"  --repeat N     run every case N times, 1..1000, idd and glibc in turn,\n"
+		"                 and report the fastest run of each (default 5): the\n"
 		"                 figure least disturbed by other work on the machine\n"
 		"  --csv          print CSV (test,size,pattern,threads,idd_ns,glibc_ns,ratio)\n"
 		"  -h, --help     this text\n");
 }
 
+/* A count from 1 to @max; the size suffixes are allowed (1M pairs). */
 static int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+parse_count(const char *opt, const char *arg, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *s == '-')
-		return -1;
-	if (*end == 'K' || *end == 'k') {
-		v <<= 10;
-		end++;
-	} else if (*end == 'M' || *end == 'm') {
-		v <<= 20;
-		end++;
+	if (perf_parse_bytes(arg, &v) != 0 || v < 1 || v > max) {
+		fprintf(stderr, "idd-perf mem: --%s: '%s' is not a number from 1 to %" PRIu64 "\n",
+			opt, arg, max);
+		return -EINVAL;
 	}
-	if (*end != '\0' || v < min || v > max)
-		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-parse_sizes(char *list, struct opts *o)
-{
-	o->nsizes = 0;
-	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (o->nsizes == sizeof(o->sizes) / sizeof(o->sizes[0]) ||
-		    parse_u64(tok, 1, (uint64_t)1 << 30, &v) != 0)
-			return -1;
-		o->sizes[o->nsizes++] = (size_t)v;
-	}
-	return o->nsizes > 0 ? 0 : -1;
 }
 
 /* --- allocator --- */
@@ -240,7 +219,7 @@ bench_alloc(const struct opts *o)
 				if (alloc_case(o, o->sizes[s], b, 1, &i_ns) != 0 ||
 				    alloc_case(o, o->sizes[s], b, 0, &g_ns) != 0) {
 					fprintf(stderr,
-						"idd-perf mem: allocation of %zu bytes failed\n",
+						"idd-perf mem: allocation of %" PRIu32 " bytes failed\n",
 						o->sizes[s]);
 					return -1;
 				}
@@ -250,10 +229,10 @@ bench_alloc(const struct opts *o)
 					glibc = g_ns;
 			}
 			if (o->csv)
-				printf("alloc,%zu,%s,%u,%.2f,%.2f,%.3f\n", o->sizes[s], pattern[b],
+				printf("alloc,%" PRIu32 ",%s,%u,%.2f,%.2f,%.3f\n", o->sizes[s], pattern[b],
 				       o->threads, idd, glibc, idd / glibc);
 			else
-				printf("  %8zu  %-6s  %9.2f  %9.2f  %9.2f\n", o->sizes[s],
+				printf("  %8" PRIu32 "  %-6s  %9.2f  %9.2f  %9.2f\n", o->sizes[s],
 				       pattern[b], idd, glibc, idd / glibc);
 		}
 	}
@@ -446,43 +425,40 @@ perf_mem_main(int argc, char **argv)
 		.iters = 1000000, .lookups = 10000000, .windows = 1000, .batch = 256,
 		.threads = 1, .repeat = 5, .sizes = {64, 256, 1024, 4096}, .nsizes = 4,
 	};
-	uint64_t v;
-	int c;
+	uint64_t v = 0;
+	char why[160], shortopt[3];
+	int c, ret = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while (ret == 0 && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_u64(optarg, 1, UINT64_C(1) << 40, &o.iters) != 0)
-				goto bad;
+			ret = parse_count("iters", optarg, UINT64_C(1) << 40, &o.iters);
 			break;
 		case 'l':
-			if (parse_u64(optarg, 1, UINT64_C(1) << 40, &o.lookups) != 0)
-				goto bad;
+			ret = parse_count("lookups", optarg, UINT64_C(1) << 40, &o.lookups);
 			break;
 		case 'w':
-			if (parse_u64(optarg, 1, 1000000, &v) != 0)
-				goto bad;
+			ret = parse_count("windows", optarg, 1000000, &v);
 			o.windows = (unsigned int)v;
 			break;
 		case 'b':
-			if (parse_u64(optarg, 1, 1000000, &v) != 0)
-				goto bad;
+			ret = parse_count("batch", optarg, 1000000, &v);
 			o.batch = (unsigned int)v;
 			break;
 		case 't':
-			if (parse_u64(optarg, 1, 1024, &v) != 0)
-				goto bad;
+			ret = parse_count("threads", optarg, 1024, &v);
 			o.threads = (unsigned int)v;
 			break;
 		case 'r':
-			if (parse_u64(optarg, 1, 1000, &v) != 0)
-				goto bad;
+			ret = parse_count("repeat", optarg, 1000, &v);
 			o.repeat = (unsigned int)v;
 			break;
 		case 's':
-			if (parse_sizes(optarg, &o) != 0)
-				goto bad;
+			ret = perf_parse_sizes(optarg, o.sizes, &o.nsizes, why, sizeof(why));
+			if (ret != 0)
+				fprintf(stderr, "idd-perf mem: --sizes: %s\n", why);
 			break;
 		case 'c':
 			o.csv = 1;
@@ -490,18 +466,29 @@ perf_mem_main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "idd-perf mem: option '%s' needs a value\n",
+				perf_refused_option(argv, longopts, shortopt));
+			ret = -EINVAL;
+			break;
 		default:
-			usage(stderr);
-			return 2;
+			fprintf(stderr, "idd-perf mem: unknown option '%s'\n",
+				perf_refused_option(argv, longopts, shortopt));
+			ret = -EINVAL;
+			break;
 		}
 	}
-	if (optind < argc) {
+	if (ret == 0 && optind < argc) {
 		fprintf(stderr, "idd-perf mem: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
+		ret = -EINVAL;
 	}
-	if (o.iters < o.batch) {
-		fprintf(stderr, "idd-perf mem: --iters must be at least --batch\n");
+	if (ret == 0 && o.iters < o.batch) {
+		fprintf(stderr, "idd-perf mem: --iters %" PRIu64 " is below --batch %u\n", o.iters,
+			o.batch);
+		ret = -EINVAL;
+	}
+	if (ret != 0) {
+		fprintf(stderr, "Try 'idd-perf mem --help'.\n");
 		return 2;
 	}
 	if (o.csv)
@@ -509,8 +496,4 @@ perf_mem_main(int argc, char **argv)
 	if (bench_alloc(&o) != 0 || bench_translate(&o) != 0)
 		return 1;
 	return 0;
-bad:
-	fprintf(stderr, "idd-perf mem: bad value '%s'\n", optarg);
-	usage(stderr);
-	return 2;
 }
