@@ -478,8 +478,17 @@ fab_conn_message(struct fab_dev *fd, struct fab_conn *c, const struct wire_msg *
 		if (slot >= WIRE_MAX_MEMBERS || (p = g->m[slot]) == NULL || p->self)
 			return -1;
 		if (m->type == WIRE_WINDOW_ADD) {
-			if (fab_peer_window_add(p, &m->u.window) != 0)
-				return -1;
+			int ret = fab_peer_window_add(p, &m->u.window);
+
+			if (ret != 0) {
+				IDD_LOG(ERR, "dev %s: group %d: window 0x%llx+%llu of slot %u "
+					     "refused, connection dropped: %s",
+					fd->name, g->id, (unsigned long long)m->u.window.base,
+					(unsigned long long)m->u.window.len, slot,
+					ret == -EINVAL ? "it overlaps one of the member's windows"
+						       : "out of memory");
+				return -2;
+			}
 		} else {
 			fab_peer_window_remove(p, m->u.window_remove.base);
 		}
@@ -554,6 +563,9 @@ fab_conn_input(struct fab_dev *fd, struct fab_conn *c, struct fab_events *ev)
 			int ret;
 
 			if (body > WIRE_MAX_MSG - WIRE_HDR_LEN) {
+				IDD_LOG(ERR, "dev %s: control message refused, connection dropped: "
+					     "%u bytes, above the protocol's %u", fd->name,
+					(unsigned int)body, (unsigned int)(WIRE_MAX_MSG - WIRE_HDR_LEN));
 				c->dead = true;
 				return;
 			}

@@ -107,8 +107,11 @@ fab_group_create(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token
 			     "where joiners could reach the group", fd->name);
 		return -ENOTSUP;
 	}
-	if (auth_init() != 0)
+	if (auth_init() != 0) {
+		IDD_LOG(ERR, "dev %s: group create refused: libsodium could not be initialised",
+			fd->name);
 		return -EIO;
+	}
 	pthread_mutex_lock(&fd->mu);
 	/* The lowest id not in use on this device. */
 	for (id = 0; id < INT16_MAX && fab_group_find(fd, id) != NULL; id++)
@@ -126,6 +129,7 @@ fab_group_create(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token
 	if (self == NULL) {
 		fab_group_lost(fd, g, NULL);
 		pthread_mutex_unlock(&fd->mu);
+		IDD_LOG(ERR, "dev %s: group create refused: out of memory", fd->name);
 		return -ENOMEM;
 	}
 	self->self = true;
@@ -380,8 +384,11 @@ fab_group_join(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token,
 			     "of a creator", fd->name, group_id);
 		return -ENOTSUP;
 	}
-	if (auth_init() != 0)
+	if (auth_init() != 0) {
+		IDD_LOG(ERR, "dev %s: join of group %d refused: libsodium could not be initialised",
+			fd->name, group_id);
 		return -EIO;
+	}
 	pthread_mutex_lock(&fd->mu);
 	ret = fab_group_find(fd, group_id) != NULL ? -EEXIST : 0;
 	pthread_mutex_unlock(&fd->mu);
@@ -398,6 +405,7 @@ fab_group_join(struct idd_dma_dev *dev, idd_uuid_t domain_id, idd_uuid_t token,
 	ev = calloc(1, sizeof(*ev));
 	if (ev == NULL) {
 		close(s);
+		IDD_LOG(ERR, "dev %s: join of group %d refused: out of memory", fd->name, group_id);
 		return -ENOMEM;
 	}
 	ret = fab_join_handshake(fd, s, domain_id, token, group_id, cb, ev);
