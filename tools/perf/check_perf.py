@@ -372,7 +372,13 @@ def usage(exe):
                          (["-Zq"], "unknown option '-Z'"), (["dma", "-Zq"], "unknown option '-Z'"),
                          (["--json", "-Zq"], "unknown option '-Z'"),
                          (["-q", "--bogus"], "unknown option '--bogus'"),
-                         (["-qs"], "option -s needs"), (["dma", "-qs"], "option '-s' needs")]:
+                         (["-qs"], "option -s needs"), (["dma", "-qs"], "option '-s' needs"),
+                         # A footprint too small to walk is refused, not a cached
+                         # run under its name; 0 is not 'cache'.
+                         (["copy", "-D", "local,to-peer", "-e", "inline", "-s", "1M", "-f", "1"],
+                          "at least 4 MiB"),
+                         (["copy", "-s", "64,4K", "-f", "15K"], "at least 16 KiB"),
+                         (["-f", "0"], "neither 'cache'")]:
         p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
         lines = p.stderr.splitlines()
         # One line that says it all; at most a pointer to --help after it.

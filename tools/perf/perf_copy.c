@@ -131,6 +131,20 @@ copy_check(const struct perf_case *c, char *why, size_t len)
 		snprintf(why, len, "kick %u exceeds burst %u", c->kick, c->burst);
 		return -EINVAL;
 	}
+	/* Below two copies per side the walk would reuse one slot, a cached
+	 * run under the footprint's name. */
+	if (c->footprint != 0 && c->footprint < 4 * (uint64_t)max_size(c)) {
+		char fp[24], need[24], size[24];
+
+		perf_format_size(fp, sizeof(fp), c->footprint);
+		perf_format_size(need, sizeof(need), 4 * (uint64_t)max_size(c));
+		perf_format_size(size, sizeof(size), max_size(c));
+		snprintf(why, len,
+			 "footprint %s is too small to walk through with %s copies: at least %s "
+			 "(two sources, two destinations)",
+			 fp, size, need);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -188,9 +188,11 @@ perf_spec_set(struct perf_spec *s, const char *key, const char *val, unsigned in
 	case PERF_KEY_FOOTPRINT:
 		if (strcmp(val, "cache") == 0) {
 			c->footprint = 0;
-		} else if (perf_parse_bytes(val, &c->footprint) != 0 ||
+		} else if (perf_parse_bytes(val, &c->footprint) != 0 || c->footprint == 0 ||
 			   c->footprint > (UINT64_C(64) << 30)) {
-			snprintf(why, len, "'%s' is neither 'cache' nor a size up to 64G (e.g. 256M)",
+			/* 0 would silently mean 'cache'. */
+			snprintf(why, len,
+				 "'%s' is neither 'cache' nor a size from 1 byte to 64G (e.g. 256M)",
 				 val);
 			ret = -EINVAL;
 		}
