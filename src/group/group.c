@@ -915,8 +915,11 @@ idd_dma_access_pair_group_members(int16_t dev_id, int16_t group_id,
 	struct group *g;
 	int n = 0;
 
-	if (members == NULL && max != 0)
+	if (members == NULL && max != 0) {
+		IDD_LOG(ERR, "group %d: member list for dev %d refused: NULL members with max %u",
+			group_id, dev_id, max);
 		return -EINVAL;
+	}
 	struct idd_dma_dev *xd = dmadev_group_ext_begin(dev_id); /* groups of another driver */
 
 	if (xd != NULL)

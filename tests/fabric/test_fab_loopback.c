@@ -62,6 +62,8 @@ role_creator(void)
 	/* Extensions: MEMBER_JOINED, the member list, the directory. */
 	CHECK(ft_wait_int(&me->joined_seen, 1, 5000));
 	CHECK(idd_dma_access_pair_group_members(dev, gid, mem, 4) == 2);
+	CHECK(idd_dma_access_pair_group_members(dev, gid, NULL, 4) == -EINVAL);
+	CHECK(idd_dma_access_pair_group_members(dev, gid, NULL, 0) == 2);
 	CHECK(mem[0].is_creator && mem[0].is_self && mem[0].handler == h_me);
 	CHECK(!mem[1].is_self && mem[1].handler == h_b &&
 	      memcmp(mem[1].domain_id, peer->domain, 16) == 0);
