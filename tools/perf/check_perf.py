@@ -233,6 +233,13 @@ def outputs(exe):
                 fail("CSV and JSON differ in %s: %s vs %s" % (k, c[k], j[k]))
         if (c["pvm_gbps"] == "") != (j["pvm_gbps"] is None):
             fail("CSV and JSON disagree on the pvm figure")
+    # --list counts the peers as the rows do (none for a local copy).
+    p = subprocess.run([exe, "--list"] + args[:6], capture_output=True, text=True)
+    listed = [(line.split(" direction=")[1].split()[0], int(line.split(" peers=")[1].split()[0]))
+              for line in p.stdout.splitlines()]
+    rowed = sorted({(r["direction"], r["peers"]) for r in doc["rows"]})
+    if p.returncode != 0 or sorted(listed) != rowed:
+        fail("--list says peers %r, the rows %r" % (listed, rowed))
     if have_gnuplot:
         with open(png_path, "rb") as f:
             if f.read(8) != b"\x89PNG\r\n\x1a\n":
@@ -393,6 +400,19 @@ def usage(exe):
                 "--version", "Examples"):
         if opt not in p.stdout:
             fail("--help does not explain %s" % opt)
+    # The ranges the man page gives.
+    for rng in ("1 byte to 1G", "1..16384 and\n                           at most the ring",
+                "at most the burst", "32..16384", "1..16", "0.001..3600", "0..100000", "0..127"):
+        if rng not in p.stdout:
+            fail("--help does not give the range %r" % rng)
+    p = subprocess.run([exe, "dma", "--help"], capture_output=True, text=True)
+    for rng in ("32..16384", "0.001..3600", "1..ring"):
+        if rng not in p.stdout:
+            fail("dma --help does not give the range %r" % rng)
+    # --list: only the keys a type takes (fabric: no peers, no footprint).
+    p = subprocess.run([exe, "fabric", "--list"], capture_output=True, text=True)
+    if p.returncode == 0 and ("peers=" in p.stdout or "footprint=" in p.stdout):
+        fail("fabric --list shows keys fabric refuses: %r" % p.stdout)
     p = subprocess.run([exe, "-V"], capture_output=True, text=True)
     if p.returncode != 0 or not p.stdout.startswith("idd-perf "):
         fail("-V: %r" % p.stdout)

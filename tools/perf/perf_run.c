@@ -80,25 +80,28 @@ usage(FILE *f)
 		"                           (a worker thread copies on its own core), or both\n"
 		"                           (default both)\n"
 		"  -s, --sizes LIST         copy sizes: SIZE or LO-HI (LO, 2*LO, ... up to HI),\n"
-		"                           comma-separated; K, M, G = 1024, 1024^2, 1024^3\n"
-		"                           (default 64,4K,1M)\n"
-		"  -b, --burst N            copies enqueued per round and per vchan (default 32;\n"
-		"                           large copies use fewer, at most 32 MiB per burst)\n"
-		"  -k, --kick N             submit after every N enqueues (default: the burst)\n"
+		"                           comma-separated; K, M, G = 1024, 1024^2, 1024^3;\n"
+		"                           1 byte to 1G, at most 64 sizes (default 64,4K,1M)\n"
+		"  -b, --burst N            copies enqueued per round and per vchan, 1..16384 and\n"
+		"                           at most the ring (default 32; large copies use fewer,\n"
+		"                           at most 32 MiB per burst)\n"
+		"  -k, --kick N             submit after every N enqueues, at most the burst\n"
+		"                           (default: the burst)\n"
 		"  -R, --ring N             descriptors per vchan, a power of two, 32..16384\n"
 		"                           (default 1024)\n"
 		"  -p, --peers N            peer processes a copy case spreads over, one vchan\n"
 		"                           each, 1..16 (default 1; peer-to-peer: 2)\n"
-		"  -d, --duration SECONDS   time of each measurement (default 1): throughput,\n"
-		"                           memcpy and process_vm each take this long, latency\n"
-		"                           half of it\n"
+		"  -d, --duration SECONDS   time of each measurement, 0.001..3600 (default 1):\n"
+		"                           throughput, memcpy and process_vm each take this\n"
+		"                           long, latency half of it\n"
 		"  -f, --footprint cache|BYTES\n"
 		"                           'cache': every copy uses the same buffers (they stay\n"
 		"                           in cache); BYTES: copies walk through that much memory,\n"
 		"                           half sources, half destinations (e.g. 256M), up to\n"
 		"                           64G and at least 4 times the largest size\n"
 		"                           (default cache)\n"
-		"      --cycles N           group: join/leave cycles timed (default 200; 0: none)\n"
+		"      --cycles N           group: join/leave cycles timed, 0..100000\n"
+		"                           (default 200; 0: none)\n"
 		"      --storm N            group: processes that join at once, 0..127\n"
 		"                           (default 32; 0: none)\n"
 		"\n"
@@ -107,7 +110,8 @@ usage(FILE *f)
 		"                           use)\n"
 		"      --worker-cpu N|none  pin the thread engine's worker to CPU N (default: the\n"
 		"                           second CPU idd-perf may use)\n"
-		"      --list               print the cases and exit\n"
+		"      --list               print the cases, each with the settings its type\n"
+		"                           takes and where it was defined, and exit\n"
 		"\n"
 		"Output (the table goes to stdout unless --json):\n"
 		"      --csv FILE           also write every row to FILE as CSV\n"
@@ -382,11 +386,25 @@ list_cases(const struct perf_case *cases, unsigned int nb)
 			printf(" engine=%s", perf_engine_names[c->engine]);
 		for (unsigned int s = 0; (c->type->keys & PERF_KEY_SIZES) && s < c->nb_sizes; s++)
 			printf("%s%u", s ? "," : " sizes=", c->sizes[s]);
+		/* Only the keys its type takes (fabric has no peers, no
+		 * footprint), and the peers as the rows count them: none for a
+		 * local copy. */
 		if (c->type->keys & PERF_KEY_BURST)
-			printf(" burst=%u kick=%u ring=%u peers=%u duration=%g footprint=%s", c->burst,
-			       c->kick, c->ring, c->peers, c->duration, fp);
+			printf(" burst=%u", c->burst);
+		if (c->type->keys & PERF_KEY_KICK)
+			printf(" kick=%u", c->kick);
+		if (c->type->keys & PERF_KEY_RING)
+			printf(" ring=%u", c->ring);
+		if (c->type->keys & PERF_KEY_PEERS)
+			printf(" peers=%u", c->type->peers_needed ? c->type->peers_needed(c) : 0);
+		if (c->type->keys & PERF_KEY_DURATION)
+			printf(" duration=%g", c->duration);
+		if (c->type->keys & PERF_KEY_FOOTPRINT)
+			printf(" footprint=%s", fp);
 		if (c->type->keys & PERF_KEY_CYCLES)
-			printf(" cycles=%u storm=%u", c->cycles, c->storm);
+			printf(" cycles=%u", c->cycles);
+		if (c->type->keys & PERF_KEY_STORM)
+			printf(" storm=%u", c->storm);
 		printf("  (%s)\n", c->where);
 	}
 }
