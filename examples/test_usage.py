@@ -25,15 +25,6 @@ BAD = {
 }
 
 
-class Failed(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failed(what)
-
-
 def run(prog, *args):
     r = subprocess.run([prog, *args], capture_output=True, text=True, timeout=30,
                        check=False)
@@ -44,32 +35,33 @@ def run(prog, *args):
     return r
 
 
-def check_example(prog):
+def problems(prog):
+    """What is wrong with one example's command line, as sentences."""
     name = os.path.basename(prog)
+    found = []
     r = run(prog, "--help")
-    check(r.returncode == 0, f"{name} --help: want exit 0")
-    check(r.stdout.startswith(f"Usage: {name}") and r.stderr == "",
-          f"{name} --help: want the usage on stdout, nothing on stderr")
+    if r.returncode != 0 or not r.stdout.startswith(f"Usage: {name}") or r.stderr:
+        found.append(f"{name} --help: want the usage on stdout, nothing on stderr, exit 0")
     for args, what in BAD[name]:
         r = run(prog, *args)
-        check(r.returncode == 2, f"{name} {args}: want exit 2")
-        check(r.stderr.startswith(f"{name}: ") and what in r.stderr.splitlines()[0],
-              f"{name} {args}: want '{name}: ...{what}...' first on stderr")
-        check(f"Usage: {name}" in r.stderr, f"{name} {args}: want the usage on stderr")
+        first = (r.stderr.splitlines() or [""])[0]
+        if (r.returncode != 2 or not first.startswith(f"{name}: ") or what not in first
+                or f"Usage: {name}" not in r.stderr):
+            found.append(f"{name} {' '.join(args)}: want exit 2 and, on stderr, "
+                         f"'{name}: ...{what}...' then the usage")
+    return found
 
 
 def main(argv):
     if len(argv) < 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    try:
-        for prog in argv[1:]:
-            check_example(prog)
-    except Failed as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("examples' command lines: OK")
-    return 0
+    found = [p for prog in argv[1:] for p in problems(prog)]
+    for p in found:
+        print(f"FAIL: {p}")
+    if not found:
+        print("examples' command lines: OK")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -12,28 +12,11 @@ Usage: test_ctl_cli.py IDD_CTL
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-
-class Failed(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failed(what)
-
-
-def ctl(tool, env, *args):
-    r = subprocess.run([tool, *args], env=env, capture_output=True, text=True,
-                       timeout=30, check=False)
-    print(f"$ idd-ctl {' '.join(args)}  -> exit {r.returncode}")
-    print(r.stdout, end="")
-    if r.stderr:
-        print("stderr: " + r.stderr, end="")
-    return r
+# The demo test's helpers (this directory is on sys.path: it holds the script).
+from test_ctl_demo import Failed, check, ctl
 
 
 def env_with(**kv):
