@@ -185,6 +185,13 @@ def dma(exe):
     # No thread engine, or no second CPU for its worker: nothing to measure.
     for extra in (["-e", "inline"], ["-W", "none"]):
         check_round_trip(json.loads(run(exe, base + extra)[0]), measured=False)
+    # The table's header names the working set only where a regime walks it.
+    table = ["dma", "-q", "-d", "0.01", "-n", "1", "-s", "64", "-e", "inline"]
+    for regime, shown in (("cached", False), ("rotating", True)):
+        out, _ = run(exe, table + ["-r", regime])
+        if ("working set" in out) != shown:
+            fail("dma -r %s: header %s the working set:\n%s"
+                 % (regime, "lacks" if shown else "names", out[:300]))
 
 
 def group(exe):
@@ -244,6 +251,15 @@ def outputs(exe):
         with open(png_path, "rb") as f:
             if f.read(8) != b"\x89PNG\r\n\x1a\n":
                 fail("--plot did not write a PNG")
+        # One size alone: a plot, and nothing from gnuplot on stderr.
+        _, err = run(exe, ["-D", "local", "-e", "inline", "-s", "4K", "--plot", png_path] + FAST)
+        if err:
+            fail("--plot of a single size: stderr %r" % err)
+        for name in (".png", os.path.join(tmp, ".png")):
+            p = subprocess.run([exe, "--plot", name] + FAST, capture_output=True, text=True,
+                               timeout=10)
+            if p.returncode != 2 or "name before .png is empty" not in p.stderr:
+                fail("--plot %s: exit %d, %r" % (name, p.returncode, p.stderr))
         # Without gnuplot on PATH: a clear error before anything runs.
         p = subprocess.run([exe, "--plot", png_path] + FAST, env=dict(os.environ, PATH="/nonexistent"),
                            capture_output=True, text=True)
@@ -258,6 +274,13 @@ def outputs(exe):
             fail("--plot to a missing directory: exit %d, %r" % (p.returncode, p.stderr))
     else:
         print("note: gnuplot missing, --plot not checked")
+    # The progress line shows a process_vm phase only where there is one.
+    for direction, shown in (("local", False), ("to-peer", True)):
+        _, err = run(exe, ["-D", direction, "-e", "inline", "-s", "64", "-d", "0.01",
+                           "--progress"])
+        if ("process_vm" in err) != shown:
+            fail("-D %s: progress %s a process_vm phase: %r"
+                 % (direction, "lacks" if shown else "shows", err[-300:]))
     # The table, with its ratio columns.
     out, _ = run(exe, ["-D", "to-peer", "-e", "thread", "-s", "4K"] + FAST)
     for word in ("GB/s", "Mops/s", "lat p50", "lat p99", "x memcpy", "x pvm", "to-peer", "4 KiB"):

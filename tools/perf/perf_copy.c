@@ -529,7 +529,9 @@ perf_copy_measure(const struct perf_case *c, struct perf_env *env, const struct 
 		PROGRESS("memcpy");
 		if ((ret = memcpy_ref(c, size, span, &mc)) != 0)
 			return ret;
-		PROGRESS("process_vm");
+		/* Local copies have no pvm figure: no phase to show. */
+		if (reachable && c->dir != PERF_DIR_LOCAL)
+			PROGRESS("process_vm");
 		if (reachable && (ret = pvm_ref(c, lanes, nl, size, span, &pv)) != 0)
 			return ret;
 #undef PROGRESS

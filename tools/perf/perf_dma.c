@@ -1082,8 +1082,10 @@ print_table(const struct bench *b, FILE *f)
 		"idd-perf dma, idd %s: ring %u, burst %u, %g s per case and side in %u round%s "
 		"(median)\n",
 		idd_version(), o->ring, o->burst, o->duration, o->rounds, o->rounds == 1 ? "" : "s");
-	fprintf(f, "caller %s, thread engine worker %s, rotating working set %s\n", cpu, wcpu,
-		ws);
+	/* The working set means nothing to the cached regime alone. */
+	fprintf(f, "caller %s, thread engine worker %s%s%s\n", cpu, wcpu,
+		o->regimes[REGIME_ROTATING] ? ", rotating working set " : "",
+		o->regimes[REGIME_ROTATING] ? ws : "");
 	if (b->round_trip_ns[0] >= 0 && b->round_trip_ns[1] >= 0)
 		fprintf(f,
 			"cache line round trip between cpu %d and cpu %d: %.0f ns before the "

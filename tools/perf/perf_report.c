@@ -368,6 +368,7 @@ perf_report_plot(const char *path)
 	FILE *df, *gp;
 	unsigned int nb_series = 0, nb_memcpy = 0;
 	uint64_t memcpy_fp[MAX_MEMCPY_SERIES];
+	uint64_t lo = UINT64_MAX, hi = 0; /* the sizes drawn */
 	int status, ret = 0;
 
 	if (tmp == NULL || *tmp != '/' || strlen(tmp) > sizeof(data) - 32)
@@ -391,8 +392,11 @@ perf_report_plot(const char *path)
 		fprintf(df, "# %s %s %s\n", rows[i].name, rows[i].direction, rows[i].engine);
 		for (size_t j = i; j < nb_rows; j++)
 			if (strcmp(rows[j].type, "group") != 0 && same_series(i, j) &&
-			    !isnan(rows[j].gbps))
+			    !isnan(rows[j].gbps)) {
 				fprintf(df, "%" PRIu64 " %.6g\n", rows[j].size, rows[j].gbps);
+				lo = rows[j].size < lo ? rows[j].size : lo;
+				hi = rows[j].size > hi ? rows[j].size : hi;
+			}
 		fprintf(df, "\n\n");
 		nb_series++;
 	}
@@ -450,8 +454,12 @@ perf_report_plot(const char *path)
 	gp_quoted(gp, path);
 	fprintf(gp, "\nset title 'idd-perf: bandwidth against copy size'\n"
 		    "set logscale x 2\nset format x '%%.0b%%BB'\nset xlabel 'copy size (bytes)'\n"
-		    "set ylabel 'GB/s (10^9 bytes/s)'\nset key outside right top\nset grid\n"
-		    "plot ");
+		    "set ylabel 'GB/s (10^9 bytes/s)'\nset key outside right top\nset grid\n");
+	/* One size alone: gnuplot would widen the empty x range itself, and
+	 * say so on stderr. */
+	if (lo == hi)
+		fprintf(gp, "set xrange [%" PRIu64 ":%" PRIu64 "]\n", lo / 2, hi * 2);
+	fprintf(gp, "plot ");
 	{
 		unsigned int k = 0;
 

@@ -297,9 +297,18 @@ parse_args(int argc, char **argv, struct run_opts *o)
 				"(Debian: apt install gnuplot-nox)\n");
 		return -EINVAL;
 	}
-	if (o->plot != NULL && (strlen(o->plot) < 5 || strcmp(o->plot + strlen(o->plot) - 4, ".png"))) {
-		fprintf(stderr, "idd-perf: --plot: '%s' should end in .png\n", o->plot);
-		return -EINVAL;
+	if (o->plot != NULL) {
+		size_t n = strlen(o->plot);
+
+		if (n < 4 || strcmp(o->plot + n - 4, ".png") != 0) {
+			fprintf(stderr, "idd-perf: --plot: '%s' should end in .png\n", o->plot);
+			return -EINVAL;
+		}
+		if (n == 4 || o->plot[n - 5] == '/') {
+			fprintf(stderr, "idd-perf: --plot: '%s': the name before .png is empty\n",
+				o->plot);
+			return -EINVAL;
+		}
 	}
 	/* Before the run, not after minutes of it. */
 	if (check_output("--csv", o->csv) != 0 || check_output("--plot", o->plot) != 0)
