@@ -178,7 +178,10 @@ rdv_addr(const struct rdv_opts *o, int group_id, struct sockaddr_un *addr, sockl
 		*addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 		return 0;
 	}
-	ret = rdv_runtime_dir(dir, sizeof(dir));
+	/* Lookup only: a joiner has nothing to create (a missing directory
+	 * serves no group: -ENOENT), and a creator made it when it took the
+	 * namespace's lock. */
+	ret = rdv_runtime_dir_lookup(dir, sizeof(dir));
 	if (ret != 0)
 		return ret;
 	n = snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s.%d.sock", dir, o->ns,

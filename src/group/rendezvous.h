@@ -8,8 +8,9 @@
  * name, prefixed "idd/", in the abstract namespace when opted in).
  *
  * Runtime directory: $IDD_RUNTIME_DIR, else $XDG_RUNTIME_DIR/idd, else
- * /tmp/idd-<uid>. It is created with mode 0700 when missing (except by
- * readers such as idd-ctl, which use rdv_runtime_dir_lookup()). An existing
+ * /tmp/idd-<uid>. A creator makes it with mode 0700 when missing; joiners
+ * and readers such as idd-ctl only look it up (rdv_runtime_dir_lookup()):
+ * where it is missing, no group is served. An existing
  * one must be a real directory (not a symlink), owned by us, and writable by
  * nobody outside its owner and group; group-writable 0770 is how users of
  * one Unix group share groups. Anything else is refused with a log line

@@ -66,6 +66,24 @@ dir_created_private(void **state)
 	assert_int_equal(st.st_uid, geteuid());
 }
 
+/* Joining needs no runtime directory of one's own: where there is none,
+ * the group does not exist, and none is made. */
+static void
+join_makes_no_dir(void **state)
+{
+	char dir[300];
+	struct stat st;
+	int16_t dev = next_dev++;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/never", base);
+	setenv("IDD_RUNTIME_DIR", dir, 1);
+	assert_int_equal(group_join(dev, d1, tok, 0, NULL), -ENOENT);
+	assert_int_equal(lstat(dir, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	group_dev_close(dev);
+}
+
 static void
 dir_checks(void **state)
 {
@@ -285,6 +303,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(dir_created_private, setup),
+		cmocka_unit_test_setup(join_makes_no_dir, setup),
 		cmocka_unit_test_setup(dir_checks, setup),
 		cmocka_unit_test_setup(xdg_fallback, setup),
 		cmocka_unit_test_setup(env_options, setup),
