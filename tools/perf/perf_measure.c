@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <idd/idd_dmadev.h>
 
@@ -124,10 +125,20 @@ report_failure(const struct perf_lane *ln)
 {
 	enum idd_dma_status_code st = IDD_DMA_STATUS_ERROR_UNKNOWN;
 	uint16_t last;
-	bool gone = pid_gone(ln->src_pid) || pid_gone(ln->dst_pid);
+	bool gone;
 
 	if (idd_dma_completed_status(ln->dev, ln->vchan, 1, &last, &st) != 1)
 		st = IDD_DMA_STATUS_ERROR_UNKNOWN;
+	/* A dying peer closes its sockets, which removes its windows and
+	 * fails the copy, a moment before the kernel marks it a zombie: give
+	 * it a second to get there before saying why. */
+	gone = pid_gone(ln->src_pid) || pid_gone(ln->dst_pid);
+	for (int i = 0; i < 100 && !gone &&
+			(st == IDD_DMA_STATUS_INVALID_SRC_ADDR || st == IDD_DMA_STATUS_INVALID_DST_ADDR);
+	     i++) {
+		usleep(10000);
+		gone = pid_gone(ln->src_pid) || pid_gone(ln->dst_pid);
+	}
 	perf_progress_clear();
 	fprintf(stderr, "idd-perf: a copy on vchan %u failed: %s%s\n", ln->vchan,
 		perf_status_name(st), gone ? " (a peer process has died)" : "");

@@ -25,19 +25,20 @@
 #include "perf_peers.h"
 #include "perf_report.h"
 
-volatile sig_atomic_t perf_stop_signal;
+_Atomic int perf_stop_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free atomics");
 
-/* Every peer pid still to be reaped, for the signal handler: plain
- * stores of pid_t, read there without locks. */
+/* Every peer pid still to be reaped, for the signal handler, which may
+ * run on any thread (lock-free atomics are async-signal-safe). */
 #define MAX_LIVE 512
-static volatile pid_t live_pids[MAX_LIVE];
+static _Atomic pid_t live_pids[MAX_LIVE];
 
 static void
 live_add(pid_t pid)
 {
 	for (unsigned int i = 0; i < MAX_LIVE; i++)
-		if (live_pids[i] == 0) {
-			live_pids[i] = pid;
+		if (atomic_load_explicit(&live_pids[i], memory_order_relaxed) == 0) {
+			atomic_store(&live_pids[i], pid);
 			return;
 		}
 }
@@ -46,22 +47,26 @@ static void
 live_del(pid_t pid)
 {
 	for (unsigned int i = 0; i < MAX_LIVE; i++)
-		if (live_pids[i] == pid)
-			live_pids[i] = 0;
+		if (atomic_load_explicit(&live_pids[i], memory_order_relaxed) == pid)
+			atomic_store(&live_pids[i], 0);
 }
 
 static void
 on_stop_signal(int sig)
 {
+	int none = 0;
+
 	/* kill() is async-signal-safe; reaping happens on the normal exit
 	 * path, which the main loop reaches once it sees the flag. */
-	for (unsigned int i = 0; i < MAX_LIVE; i++)
-		if (live_pids[i] > 0)
-			kill(live_pids[i], SIGKILL);
-	/* One signal is reported (and gives the exit status): mostly the
-	 * first, but with several threads two handlers may run at once. */
-	if (perf_stop_signal == 0)
-		perf_stop_signal = sig;
+	for (unsigned int i = 0; i < MAX_LIVE; i++) {
+		pid_t pid = atomic_load(&live_pids[i]);
+
+		if (pid > 0)
+			kill(pid, SIGKILL);
+	}
+	/* The first signal handled is reported (and gives the exit status);
+	 * two handlers may run at once on different threads. */
+	atomic_compare_exchange_strong(&perf_stop_signal, &none, sig);
 }
 
 void

@@ -24,6 +24,7 @@
  */
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,8 +42,10 @@ struct perf_peer {
 	int status;            /* wait status, once stopped */
 };
 
-/* The signal that asked idd-perf to stop (0: none). Long loops check it. */
-extern volatile sig_atomic_t perf_stop_signal;
+/* The signal that asked idd-perf to stop (0: none). Long loops check it.
+ * Atomic, not just volatile: idd's threads do not block the stop signals,
+ * so handlers may run on two threads at once. */
+extern _Atomic int perf_stop_signal;
 
 /* Handlers for SIGINT, SIGTERM and SIGHUP (kill every peer, set
  * perf_stop_signal to the first such signal; a repeated one does the
