@@ -77,7 +77,11 @@ struct departing {
 	uint16_t slot;
 	uint8_t domain[WIRE_UUID_LEN];
 	unsigned int nb_owed;
-	struct conn *owed[2 * WIRE_MAX_MEMBERS];
+	/* Sized at the departure: the members then, plus the group's other
+	 * departing connections, of which there is no fixed bound (each
+	 * lingers up to LEFT_DONE_MS, and a member can leave and join again
+	 * at once). */
+	struct conn *owed[];
 };
 
 static struct departing *departing_list; /* under ctl_lock */
@@ -296,12 +300,28 @@ departing_timeout(struct ctl_timer *t)
 
 /* LEAVE: remove the member now (its windows unmapped here), tell everyone
  * else, and keep its connection until they have all confirmed. */
+/* A connection that can still confirm an unmapping. */
+static bool
+conn_can_answer(const struct conn *c)
+{
+	return !c->closing && !c->broken;
+}
+
 static void
 depart(struct group *g, struct member *me, struct conn *c)
 {
 	struct wire_msg m = {.type = WIRE_MEMBER_LEFT};
-	struct departing *d = calloc(1, sizeof(*d));
+	struct departing *d;
+	size_t most = 0;
 
+	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++)
+		if (g->m[i] != NULL && g->m[i] != me && g->m[i]->conn != NULL &&
+		    conn_can_answer(g->m[i]->conn))
+			most++;
+	for (struct departing *o = departing_list; o != NULL; o = o->next)
+		if (o->g == g && conn_can_answer(o->c))
+			most++;
+	d = calloc(1, sizeof(*d) + most * sizeof(d->owed[0]));
 	IDD_LOG(INFO, "group %d: member pid %d left", g->group_id, (int)c->peer_pid);
 	uncount(c);
 	me->conn = NULL; /* stays open: member_remove() must not close it */
@@ -322,14 +342,14 @@ depart(struct group *g, struct member *me, struct conn *c)
 	for (unsigned int i = 1; i < WIRE_MAX_MEMBERS; i++) {
 		struct member *x = g->m[i];
 
-		if (x != NULL && x->conn != NULL && !x->conn->closing && !x->conn->broken)
+		if (x != NULL && x->conn != NULL && conn_can_answer(x->conn) && d->nb_owed < most)
 			d->owed[d->nb_owed++] = x->conn;
 	}
 	/* The other departing members may still be copying, too. */
 	for (struct departing *o = departing_list; o != NULL; o = o->next) {
-		if (o->g != g || o->c->closing || o->c->broken)
+		if (o->g != g || !conn_can_answer(o->c))
 			continue;
-		if (conn_send(o->c, &m, -1) == 0)
+		if (conn_send(o->c, &m, -1) == 0 && d->nb_owed < most)
 			d->owed[d->nb_owed++] = o->c;
 	}
 	d->next = departing_list;

@@ -142,12 +142,23 @@ on_group_event(int16_t dev_id, int16_t group_id, idd_uuid_t domain_id,
 {
 	(void)dev_id, (void)group_id;
 	pthread_mutex_lock(&ev_lock);
-	if (nb_evs < sizeof(evs) / sizeof(evs[0])) {
-		evs[nb_evs].ev = (int)event;
-		memcpy(evs[nb_evs].domain, domain_id, 16);
-		evs[nb_evs].used = false;
-		nb_evs++;
+	/* Full (a group with hundreds of arrivals and departures): forget the
+	 * events already waited for, else the oldest; tests wait for recent
+	 * ones. */
+	if (nb_evs == sizeof(evs) / sizeof(evs[0])) {
+		unsigned int kept = 0;
+
+		for (unsigned int i = 0; i < nb_evs; i++)
+			if (!evs[i].used)
+				evs[kept++] = evs[i];
+		if (kept == nb_evs)
+			memmove(evs, evs + 1, --kept * sizeof(evs[0]));
+		nb_evs = kept;
 	}
+	evs[nb_evs].ev = (int)event;
+	memcpy(evs[nb_evs].domain, domain_id, 16);
+	evs[nb_evs].used = false;
+	nb_evs++;
 	/* A departure, for the copy loop: a member left, or the whole group
 	 * went with its creator. */
 	atomic_fetch_add(&members_left, 1);

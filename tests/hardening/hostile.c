@@ -23,8 +23,9 @@
  * unsealed fd, a too small fd, no fd, a fd that is not a memfd, a window of
  * another member, an attempt to shrink a window that is shared (by
  * announcing it again smaller, and by ftruncate() on the fds we were sent),
- * peers that connect and never speak (or stop half-way), and a member that
- * stops reading while the creator broadcasts.
+ * peers that connect and never speak (or stop half-way), members that leave
+ * and never confirm the others' departures, and a member that stops
+ * reading while the creator broadcasts.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -734,6 +735,40 @@ silent_peers(void **state)
 	good_copies(2);
 }
 
+/* Members that leave and never confirm the others' departures: each
+ * lingers at the creator until LEFT_DONE_MS, and every later departure
+ * owes an answer to each of them as well as to the members. Three
+ * hundred of them within that time once overflowed the creator's record
+ * of what a departure waits for (a fixed 256). Now they cost it memory
+ * for two seconds, and the group works throughout. */
+static void
+departures_never_confirmed(void **state)
+{
+	enum { BATCHES = 3, BATCH = 100 };
+	static int socks[BATCHES * BATCH];
+	unsigned int n = 0;
+	uint16_t slot;
+
+	(void)state;
+	for (int b = 0; b < BATCHES; b++) {
+		for (int i = 0; i < BATCH; i++)
+			socks[n++] = raw_member(D_HOSTILE + 100 + (unsigned int)(b * BATCH + i), true,
+						0, NULL, NULL, &slot);
+		for (unsigned int i = n - BATCH; i < n; i++) {
+			struct wire_msg m = {.type = WIRE_LEAVE};
+
+			raw_send(socks[i], &m, -1); /* and never LEFT_DONE */
+		}
+	}
+	good_copies(2);
+	good_join(D_GOOD2);
+	/* Each let go after the wait (the warning that says so is below the
+	 * harness's log level). */
+	for (unsigned int i = 0; i < n; i++)
+		expect_closed(socks[i], 10000);
+	good_copies(2);
+}
+
 static int
 count_fds(void)
 {
@@ -1080,6 +1115,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(bad_windows),
 		cmocka_unit_test(shrink_window),
 		cmocka_unit_test(silent_peers),
+		cmocka_unit_test(departures_never_confirmed),
 		cmocka_unit_test(stops_reading),
 		cmocka_unit_test(stops_reading_windows),
 		cmocka_unit_test(join_storm),
