@@ -27,11 +27,13 @@
  * Permissions say what peers may do with a window: IDD_MEM_PEER_READ (be a
  * copy's source), IDD_MEM_PEER_WRITE (be its destination), both, or neither
  * (private memory, never offered to peers). They are fixed when the memory
- * is allocated or registered. A window with only IDD_MEM_PEER_READ is given
- * to peers through a read-only fd, so the kernel enforces it (this needs
- * /proc; without it the fd is read-write and a warning is logged); write
- * without read is enforced by idd's address checks only (a writable mapping
- * is readable on common CPUs).
+ * is allocated or registered. The file behind a window with only
+ * IDD_MEM_PEER_READ is sealed against writing (F_SEAL_FUTURE_WRITE), so the
+ * kernel enforces it for every peer, while the owner's own mapping stays
+ * writable; write without read is enforced by idd's address checks only (a
+ * writable mapping is readable on common CPUs). Peers receive the window's
+ * file: one that misbehaves can reach all of it, that is every heap block
+ * with the same permissions, or all of a registered memfd.
  *
  * Memory from idd_mem_alloc() is not zeroed when it is reused, and it is
  * aligned to at least IDD_MEM_ALIGN_MIN bytes.
@@ -148,8 +150,13 @@ int idd_mem_free(void *addr);
  * where /proc is mounted. The fd must be a memfd created with
  * MFD_ALLOW_SEALING (or one already carrying F_SEAL_SHRINK, F_SEAL_GROW and
  * F_SEAL_SEAL); idd adds the missing seals, so the file can no longer be
- * resized afterwards. idd keeps its own duplicate of @p fd: the application
- * may close its copy.
+ * resized afterwards. With @p perms IDD_MEM_PEER_READ alone it also adds
+ * F_SEAL_FUTURE_WRITE (unless the file has F_SEAL_WRITE): nobody can map
+ * the file writable any more, while existing mappings, the application's
+ * own, stay as they are. A refused call leaves @p fd as it was, except
+ * for the last three kinds of error below, found after sealing. idd keeps its own
+ * duplicate of @p fd: the application may close its copy. Peers receive
+ * the whole file: give memory that no member may see a file of its own.
  *
  * @param addr
  *   First byte; aligned to the file's page size (the huge page size for a
@@ -170,11 +177,14 @@ int idd_mem_free(void *addr);
  *     @p offset.
  *   - -EBADF: @p fd is not open.
  *   - -EPERM: @p fd cannot be sealed (not a memfd, or created without
- *     MFD_ALLOW_SEALING), or was sealed with F_SEAL_SEAL but without
- *     F_SEAL_SHRINK or F_SEAL_GROW.
+ *     MFD_ALLOW_SEALING), was sealed with F_SEAL_SEAL but without a seal
+ *     the window needs (F_SEAL_SHRINK, F_SEAL_GROW, or for a window peers
+ *     may only read F_SEAL_FUTURE_WRITE: an earlier window of the file
+ *     let peers write it), or is sealed against writing while @p perms
+ *     lets peers write.
+ *   - -ENOMEM, -EMFILE: out of memory or file descriptors.
  *   - -EEXIST: the range overlaps a window (registered, or the heap's).
  *   - -ENOSPC: the process has IDD_MEM_MAX_WINDOWS windows.
- *   - -ENOMEM, -EMFILE: out of memory or file descriptors.
  */
 int idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int perms);
 

@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <idd/idd_mem.h>
+
 #include "common/log.h"
 #include "mem/memfd.h"
 
@@ -66,9 +68,9 @@ mem_map_aligned(int fd, uint64_t offset, size_t len, int prot, size_t align, voi
 }
 
 static int
-seal_new(int fd)
+seal_new(int fd, int extra_seals)
 {
-	return fcntl(fd, F_ADD_SEALS, MEM_SEALS_REQUIRED) == 0 ? 0 : -errno;
+	return fcntl(fd, F_ADD_SEALS, MEM_SEALS_REQUIRED | extra_seals) == 0 ? 0 : -errno;
 }
 
 /* Huge pages: memfd_create(MFD_HUGETLB) and ftruncate() succeed whether or
@@ -76,7 +78,7 @@ seal_new(int fd)
  * pass MAP_NORESERVE), so a failure there means "not enough huge pages" and
  * a success means no fault will ever SIGBUS for want of one. */
 static int
-map_huge(const char *name, size_t len, size_t align, struct mem_mapping *out)
+map_huge(const char *name, size_t len, size_t align, int extra_seals, struct mem_mapping *out)
 {
 	struct stat st;
 	int fd, err;
@@ -114,7 +116,7 @@ map_huge(const char *name, size_t len, size_t align, struct mem_mapping *out)
 		close(fd);
 		return err;
 	}
-	err = seal_new(fd);
+	err = seal_new(fd, extra_seals);
 	if (err != 0) {
 		munmap(addr, maplen);
 		close(fd);
@@ -126,7 +128,7 @@ map_huge(const char *name, size_t len, size_t align, struct mem_mapping *out)
 }
 
 static int
-map_normal(const char *name, size_t len, size_t align, struct mem_mapping *out)
+map_normal(const char *name, size_t len, size_t align, int extra_seals, struct mem_mapping *out)
 {
 	size_t page = mem_page_size();
 	size_t maplen = align_up(len, page);
@@ -152,7 +154,7 @@ map_normal(const char *name, size_t len, size_t align, struct mem_mapping *out)
 		close(fd);
 		return err;
 	}
-	err = seal_new(fd);
+	err = seal_new(fd, extra_seals);
 	if (err != 0) {
 		IDD_LOG(ERR, "mem: %s: sealing failed: %s", name, strerror(-err));
 		munmap(addr, maplen);
@@ -165,19 +167,19 @@ map_normal(const char *name, size_t len, size_t align, struct mem_mapping *out)
 }
 
 int
-mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align,
+mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align, int extra_seals,
 	      struct mem_mapping *out)
 {
 	if (len == 0 || len > (SIZE_MAX >> 2))
 		return -ENOMEM;
 	if (align < MEM_MAP_ALIGN)
 		align = MEM_MAP_ALIGN;
-	if (allow_huge && map_huge(name, len, align, out) == 0) {
+	if (allow_huge && map_huge(name, len, align, extra_seals, out) == 0) {
 		IDD_LOG(DEBUG, "mem: %s: %zu bytes on %zu KiB huge pages at %p", name, out->len,
 			out->page_size >> 10, out->addr);
 		return 0;
 	}
-	int err = map_normal(name, len, align, out);
+	int err = map_normal(name, len, align, extra_seals, out);
 	if (err == 0)
 		IDD_LOG(DEBUG, "mem: %s: %zu bytes on %zu KiB pages at %p", name, out->len,
 			out->page_size >> 10, out->addr);
@@ -198,38 +200,57 @@ mem_memfd_unmap(struct mem_mapping *m)
 static const char *
 seal_names(int missing, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s", (missing & F_SEAL_SHRINK) ? " F_SEAL_SHRINK" : "",
+	snprintf(buf, size, "%s%s%s%s", (missing & F_SEAL_SHRINK) ? " F_SEAL_SHRINK" : "",
 		 (missing & F_SEAL_GROW) ? " F_SEAL_GROW" : "",
-		 (missing & F_SEAL_SEAL) ? " F_SEAL_SEAL" : "");
+		 (missing & F_SEAL_SEAL) ? " F_SEAL_SEAL" : "",
+		 (missing & F_SEAL_FUTURE_WRITE) ? " F_SEAL_FUTURE_WRITE" : "");
 	return buf;
+}
+
+/* The fd's seals, or -errno (logged: @who, refused). */
+static int
+fd_seals(int fd, const char *who)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals >= 0)
+		return seals;
+	if (errno == EBADF) {
+		IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
+		return -EBADF;
+	}
+	IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd?): %s", who, fd,
+		strerror(errno));
+	return -EPERM;
 }
 
 int
 mem_fd_check(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size)
 {
-	struct stat st;
 	char names[64];
-	int seals, err;
+	int seals = fd_seals(fd, who);
 
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0) {
-		err = errno;
-		if (err == EBADF) {
-			IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
-			return -EBADF;
-		}
-		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd?): %s", who, fd,
-			strerror(err));
-		return -EPERM;
-	}
+	if (seals < 0)
+		return seals;
 	if ((seals & MEM_SEALS_REQUIRED) != MEM_SEALS_REQUIRED) {
 		IDD_LOG(ERR, "%s refused: fd %d lacks%s", who, fd,
 			seal_names(MEM_SEALS_REQUIRED & ~seals, names, sizeof(names)));
 		return -EPERM;
 	}
+	return mem_fd_fits(fd, offset, len, who, page_size);
+}
+
+int
+mem_fd_fits(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size)
+{
+	struct stat st;
+
 	if (fstat(fd, &st) != 0) {
-		err = errno;
-		IDD_LOG(ERR, "%s refused: fstat of fd %d failed: %s", who, fd, strerror(err));
+		if (errno == EBADF) {
+			IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
+			return -EBADF;
+		}
+		IDD_LOG(ERR, "%s refused: fstat of fd %d failed: %s", who, fd, strerror(errno));
 		return -EPERM;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -251,31 +272,38 @@ mem_fd_check(int fd, uint64_t offset, uint64_t len, const char *who, size_t *pag
 }
 
 int
-mem_fd_seal(int fd, const char *who)
+mem_fd_seal(int fd, uint32_t perms, bool apply, const char *who)
 {
+	const int no_writes = F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
 	char names[64];
-	int seals, err;
+	int seals = fd_seals(fd, who), missing;
 
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0) {
-		err = errno;
-		if (err == EBADF) {
-			IDD_LOG(ERR, "%s refused: fd %d is not open", who, fd);
-			return -EBADF;
-		}
-		IDD_LOG(ERR, "%s refused: fd %d cannot carry seals (not a memfd?): %s", who, fd,
-			strerror(err));
+	if (seals < 0)
+		return seals;
+	if ((perms & IDD_MEM_PEER_WRITE) && (seals & no_writes)) {
+		IDD_LOG(ERR, "%s refused: fd %d is sealed against writing, so peers could not map "
+			     "the window to write it", who, fd);
 		return -EPERM;
 	}
-	if ((seals & MEM_SEALS_REQUIRED) == MEM_SEALS_REQUIRED)
+	missing = MEM_SEALS_REQUIRED & ~seals;
+	if (perms == IDD_MEM_PEER_READ && !(seals & no_writes))
+		missing |= MEM_SEAL_PEER_READ_ONLY;
+	if (missing == 0)
 		return 0;
 	if (seals & F_SEAL_SEAL) {
-		IDD_LOG(ERR, "%s refused: fd %d is sealed without%s and can no longer be", who, fd,
-			seal_names(MEM_SEALS_REQUIRED & ~seals, names, sizeof(names)));
+		/* Every window's file carries F_SEAL_SEAL: one that had a window
+		 * peers may write (or a private one) gets no read-only one. */
+		IDD_LOG(ERR, "%s refused: fd %d is sealed without%s and can no longer be%s", who,
+			fd, seal_names(missing, names, sizeof(names)),
+			missing == MEM_SEAL_PEER_READ_ONLY
+				? " (a window that peers may only read needs a file of its own, or "
+				  "one whose windows all are)"
+				: "");
 		return -EPERM;
 	}
-	if (fcntl(fd, F_ADD_SEALS, MEM_SEALS_REQUIRED) != 0) {
-		err = errno;
+	if (apply && fcntl(fd, F_ADD_SEALS, missing) != 0) {
+		int err = errno;
+
 		IDD_LOG(ERR, "%s refused: sealing fd %d failed: %s", who, fd, strerror(err));
 		return -EPERM;
 	}

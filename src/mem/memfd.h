@@ -7,6 +7,7 @@
  * that comes from elsewhere before it is mapped.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -17,6 +18,13 @@
  * so nobody can add a seal later (F_SEAL_FUTURE_WRITE, say) that would make
  * the owner's or another peer's next mapping fail. */
 #define MEM_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/* What a file that peers may only read carries as well: no new writable
+ * mapping and no write(), whoever asks. A read-only fd alone does not do:
+ * a memfd's inode is mode 0777, so its receiver can reopen it read-write
+ * through /proc/self/fd. Mappings made before the seal keep their
+ * protection, which is how the owner goes on writing its own memory. */
+#define MEM_SEAL_PEER_READ_ONLY F_SEAL_FUTURE_WRITE
 
 /* Segments and other mappings idd makes are aligned to this (the x86-64
  * huge page size), so that huge pages line up and the heap can find a
@@ -32,13 +40,14 @@ struct mem_mapping {
 };
 
 /*
- * Create a sealed memfd of at least @len bytes and map it shared and
- * read-write at an address aligned to @align (a power of two, at least
- * MEM_MAP_ALIGN). When @allow_huge, huge pages are tried first and kept only
- * if the mapping could reserve them; otherwise normal pages. The choice is
- * logged at debug level. Returns 0 or -errno (logged).
+ * Create a memfd of at least @len bytes, map it shared and read-write at an
+ * address aligned to @align (a power of two, at least MEM_MAP_ALIGN), then
+ * seal it with MEM_SEALS_REQUIRED and @extra_seals. When @allow_huge, huge
+ * pages are tried first and kept only if the mapping could reserve them;
+ * otherwise normal pages. The choice is logged at debug level. Returns 0 or
+ * -errno (logged).
  */
-int mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align,
+int mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align, int extra_seals,
 		  struct mem_mapping *out);
 
 /* Unmap and close what mem_memfd_map() made. */
@@ -52,19 +61,28 @@ int mem_map_aligned(int fd, uint64_t offset, size_t len, int prot, size_t align,
 
 /*
  * Check an fd before mapping [offset, offset + len) of it: it must carry
- * MEM_SEALS_REQUIRED, be a regular file and be at least offset + len bytes.
- * @who prefixes the log line. On success returns 0 and stores the file's
- * page size (the base page size, or the huge page size for hugetlbfs) in
- * *@page_size. Refusals are logged once: -EBADF for a closed fd, -EPERM
- * otherwise.
+ * MEM_SEALS_REQUIRED, then pass mem_fd_fits(). Refusals are logged once:
+ * -EBADF for a closed fd, -EPERM otherwise.
  */
 int mem_fd_check(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size);
 
 /*
- * Add MEM_SEALS_REQUIRED to @fd where missing. Returns 0, or -EPERM
- * (logged) if the fd cannot be sealed or was sealed without them.
+ * The fd is a regular file of at least offset + len bytes. On success
+ * returns 0 and stores the file's page size (the base page size, or the
+ * huge page size for hugetlbfs) in *@page_size. @who prefixes the log line
+ * of a refusal: -EBADF for a closed fd, -EPERM otherwise.
  */
-int mem_fd_seal(int fd, const char *who);
+int mem_fd_fits(int fd, uint64_t offset, uint64_t len, const char *who, size_t *page_size);
+
+/*
+ * Seal @fd for a window with IDD_MEM_PEER_* @perms: MEM_SEALS_REQUIRED,
+ * and MEM_SEAL_PEER_READ_ONLY (or F_SEAL_WRITE) when peers may only read.
+ * Adds what is missing if @apply; without, only says whether it could.
+ * Returns 0, -EBADF (logged) for a closed fd, or -EPERM (logged) if the fd
+ * cannot be sealed, was sealed without them, or (a window peers may write)
+ * is sealed against writing.
+ */
+int mem_fd_seal(int fd, uint32_t perms, bool apply, const char *who);
 
 /* The system's base page size. */
 size_t mem_page_size(void);

@@ -95,19 +95,22 @@ idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int p
 		IDD_LOG(ERR, "%s refused: bad fd", who);
 		return -EBADF;
 	}
-	err = mem_fd_seal(fd, who);
+	/* Everything about the file and the range is checked before it is
+	 * sealed: a refusal leaves the application's fd as it was, so that it
+	 * can, say, grow the file and try again. */
+	err = mem_fd_seal(fd, perms, false, who);
 	if (err != 0)
 		return err;
 	if (fstat(fd, &st) != 0) {
 		err = errno;
-		IDD_LOG(ERR, "%s refused: fstat: %s", who, strerror(err));
+		IDD_LOG(ERR, "%s refused: %s", who, err == EBADF ? "fd not open" : strerror(err));
 		return -err;
 	}
 	if ((uint64_t)st.st_size < offset + len) {
 		IDD_LOG(ERR, "%s refused: the file holds only %jd bytes", who, (intmax_t)st.st_size);
 		return -EINVAL;
 	}
-	err = mem_fd_check(fd, offset, len, who, &page);
+	err = mem_fd_fits(fd, offset, len, who, &page);
 	if (err != 0)
 		return err;
 	if (a % page != 0 || offset % page != 0) {
@@ -123,6 +126,9 @@ idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int p
 	}
 	if (mapped < 0)
 		IDD_LOG(DEBUG, "%s: /proc/self/maps unreadable, mapping not verified", who);
+	err = mem_fd_seal(fd, perms, true, who);
+	if (err != 0)
+		return err;
 
 	struct mem_wt_rec *rec = calloc(1, sizeof(*rec));
 	if (rec == NULL) {

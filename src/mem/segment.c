@@ -65,7 +65,8 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 	/* Huge pages for anything of at least one huge page. A heap segment
 	 * is aligned to its size, so its first byte is addr & ~(size - 1). */
 	err = mem_memfd_map(names[a->perms], len, len >= MEM_MAP_ALIGN,
-			    kind == MEM_SEG_HEAP ? MEM_SEG_SIZE : MEM_MAP_ALIGN, &s->map);
+			    kind == MEM_SEG_HEAP ? MEM_SEG_SIZE : MEM_MAP_ALIGN,
+			    a->perms == IDD_MEM_PEER_READ ? MEM_SEAL_PEER_READ_ONLY : 0, &s->map);
 	if (err != 0)
 		goto fail_logged; /* mem_memfd_map() said why */
 	s->base = (uintptr_t)s->map.addr;

@@ -128,6 +128,60 @@ test_register_offset(void **state)
 	region_drop(&r);
 }
 
+/* A window that peers may only read seals its file against writing (its
+ * receivers could reopen a read-only fd read-write), while the owner's
+ * mapping stays writable; a window that peers may write is refused on such
+ * a file, and a read-only one on a file already sealed without it. */
+static void
+test_register_read_only(void **state)
+{
+	(void)state;
+	struct region r = region_make(MFD_ALLOW_SEALING, 2 * LEN, 2 * LEN, 0, MAP_SHARED);
+	struct region w = region_make(MFD_ALLOW_SEALING, 2 * LEN, 2 * LEN, 0, MAP_SHARED);
+	char byte = 1;
+
+	assert_int_equal(idd_mem_register(r.p, LEN, r.fd, 0, IDD_MEM_PEER_READ), 0);
+	assert_int_equal(fcntl(r.fd, F_GET_SEALS) & F_SEAL_FUTURE_WRITE, F_SEAL_FUTURE_WRITE);
+	assert_true(mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0) == MAP_FAILED);
+	assert_int_equal(pwrite(r.fd, &byte, 1, 0), -1);
+	r.p[0] = 9; /* the owner's mapping is as it was */
+	assert_int_equal(r.p[0], 9);
+	assert_int_equal(idd_mem_register(r.p + LEN, LEN, r.fd, LEN, IDD_MEM_PEER_RW), -EPERM);
+	assert_one_refusal("sealed against writing");
+	assert_int_equal(idd_mem_unregister(r.p), 0);
+
+	/* A file with a window peers may write gets no read-only one. */
+	assert_int_equal(idd_mem_register(w.p, LEN, w.fd, 0, IDD_MEM_PEER_WRITE), 0);
+	assert_int_equal(idd_mem_register(w.p + LEN, LEN, w.fd, LEN, IDD_MEM_PEER_READ), -EPERM);
+	assert_one_refusal("needs a file of its own");
+	assert_int_equal(fcntl(w.fd, F_GET_SEALS) & F_SEAL_FUTURE_WRITE, 0);
+	/* Private and read-write ones are fine. */
+	assert_int_equal(idd_mem_register(w.p + LEN, LEN, w.fd, LEN, 0), 0);
+	assert_int_equal(idd_mem_unregister(w.p + LEN), 0);
+	assert_int_equal(idd_mem_unregister(w.p), 0);
+	assert_no_refusal();
+	region_drop(&r);
+	region_drop(&w);
+}
+
+/* A refusal leaves the fd as it was: the application can mend what was
+ * wrong (here, grow the file) and register again. */
+static void
+test_register_refusal_leaves_fd(void **state)
+{
+	(void)state;
+	struct region r = region_make(MFD_ALLOW_SEALING, 4096, LEN, 0, MAP_SHARED);
+
+	assert_int_equal(idd_mem_register(r.p, LEN, r.fd, 0, IDD_MEM_PEER_READ), -EINVAL);
+	assert_one_refusal("holds only");
+	assert_int_equal(fcntl(r.fd, F_GET_SEALS), 0);
+	assert_int_equal(ftruncate(r.fd, (off_t)LEN), 0);
+	assert_int_equal(idd_mem_register(r.p, LEN, r.fd, 0, IDD_MEM_PEER_READ), 0);
+	assert_int_equal(idd_mem_unregister(r.p), 0);
+	assert_no_refusal();
+	region_drop(&r);
+}
+
 static void
 test_register_bad_args(void **state)
 {
@@ -276,6 +330,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_register_ok, setup),
 		cmocka_unit_test_setup(test_register_offset, setup),
+		cmocka_unit_test_setup(test_register_read_only, setup),
+		cmocka_unit_test_setup(test_register_refusal_leaves_fd, setup),
 		cmocka_unit_test_setup(test_register_bad_args, setup),
 		cmocka_unit_test_setup(test_register_wrong_mapping, setup),
 		cmocka_unit_test_setup(test_register_unsealable, setup),

@@ -299,6 +299,30 @@ test_export_fd(void **state)
 	assert_int_equal(mem_wt_import(table, fd, 0, (uintptr_t)info.base, info.len,
 				       IDD_MEM_PEER_READ, NULL), 0);
 	assert_int_equal(mem_wt_remove(table, (uintptr_t)info.base), 0);
+	/* Nor through a read-write fd its receiver opens anew (a memfd is
+	 * mode 0777): the file is sealed against writing, while the owner's
+	 * own mapping stays writable. */
+	{
+		char path[64];
+		char byte = 'x';
+		int rw_again;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rw_again = open(path, O_RDWR | O_CLOEXEC);
+		assert_true(rw_again >= 0);
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw_again, 0);
+		assert_true(m == MAP_FAILED);
+		assert_int_equal(errno, EPERM);
+		assert_int_equal(pwrite(rw_again, &byte, 1, 0), -1);
+		assert_int_equal(errno, EPERM);
+		m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rw_again, 0);
+		assert_true(m != MAP_FAILED);
+		assert_int_equal(mprotect(m, 4096, PROT_READ | PROT_WRITE), -1);
+		munmap(m, 4096);
+		close(rw_again);
+		memset(r, 0x5a, 64);
+		assert_int_equal(((volatile char *)r)[63], 0x5a);
+	}
 	close(fd);
 
 	/* Read-write window: a read-write fd. */
