@@ -79,6 +79,12 @@ conn_add(int fd, bool listening, const struct conn_ops *ops, void *owner)
 	return c;
 }
 
+struct conn *
+conn_all(void)
+{
+	return all_conns;
+}
+
 static void
 set_epollout(struct conn *c, bool on)
 {

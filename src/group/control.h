@@ -154,6 +154,10 @@ int conn_send(struct conn *c, const struct wire_msg *m, int fd);
 /* Close now: calls on_close, stops I/O; memory goes at the end of the pass. */
 void conn_close(struct conn *c);
 
+/* Every connection of the loop, newest first, linked by next_all
+ * (control thread only; closing ones included). */
+struct conn *conn_all(void);
+
 /* Close every connection whose owner is @owner (a group going away). */
 void conn_close_owned(void *owner);
 

@@ -135,6 +135,48 @@ refuse_timer(struct ctl_timer *t)
 	refuse_now(c, hs->refuse_code, hs->refuse_why);
 }
 
+/*
+ * The uid's unauthenticated places are all taken: make room by refusing
+ * (EAGAIN) its oldest connection that has not answered the challenge, else
+ * by sending its oldest pending refusal now rather than after the delay.
+ * Without this, a process of the same uid that holds every place with
+ * connections that never speak keeps the genuine joiners of that uid out
+ * for as long as it likes; a genuine joiner answers within a round trip,
+ * so it is never the oldest silent one. Returns whether a place was freed.
+ */
+static bool
+evict_unanswered(uint32_t uid)
+{
+	struct conn *silent = NULL, *refusing = NULL;
+
+	for (struct conn *c = conn_all(); c != NULL; c = c->next_all) {
+		const struct peer_hs *hs = c->priv;
+
+		if (c->ops != &peer_ops || hs == NULL || !hs->counted || c->peer_uid != uid ||
+		    c->closing || c->broken)
+			continue;
+		if (c->state == P_CHALLENGED)
+			silent = c; /* newest first: the last one seen is the oldest */
+		else if (c->state == P_REFUSING)
+			refusing = c;
+	}
+	if (silent != NULL) {
+		/* EAGAIN: a genuine but slow joiner tries again. */
+		ctl_timer_cancel(&silent->timer);
+		refuse_now(silent, EAGAIN,
+			   "it had not answered, and a newer connection needed its place");
+		return true;
+	}
+	if (refusing != NULL) {
+		struct peer_hs *hs = refusing->priv;
+
+		ctl_timer_cancel(&refusing->timer);
+		refuse_now(refusing, hs->refuse_code, hs->refuse_why);
+		return true;
+	}
+	return false;
+}
+
 static void
 handshake_timeout(struct ctl_timer *t)
 {
@@ -196,7 +238,8 @@ on_accept(struct conn *lc)
 			continue;
 		}
 		c->priv = hs;
-		if (!auth_throttle_admit(c->peer_uid)) {
+		if (!auth_throttle_admit(c->peer_uid) &&
+		    (!evict_unanswered(c->peer_uid) || !auth_throttle_admit(c->peer_uid))) {
 			refuse_now(c, EAGAIN, "too many unauthenticated connections from this uid");
 			continue;
 		}
