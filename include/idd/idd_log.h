@@ -29,7 +29,10 @@ enum idd_log_level {
 };
 
 /**
- * A log sink: receives one complete line (no trailing newline).
+ * A log sink: receives one complete line (no trailing newline). Calls are
+ * serialised: one line at a time, from whichever thread logged it. A sink
+ * may call idd functions, idd_log_set_sink() included; a line that such a
+ * call logs goes to stderr, not to the sink again.
  *
  * @param level
  *   The line's level.
@@ -46,7 +49,7 @@ typedef void (*idd_log_sink_t)(enum idd_log_level level, const char *line, void 
  * @param level
  *   One of enum idd_log_level.
  * @return
- *   0 on success, -EINVAL if @p level is not a valid level.
+ *   0 on success, -EINVAL (logged) if @p level is not a valid level.
  */
 int idd_log_set_level(enum idd_log_level level);
 

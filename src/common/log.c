@@ -73,8 +73,11 @@ log_enabled(enum idd_log_level level)
 int
 idd_log_set_level(enum idd_log_level level)
 {
-	if (level < IDD_LOG_ERR || level > IDD_LOG_DEBUG)
+	if (level < IDD_LOG_ERR || level > IDD_LOG_DEBUG) {
+		log_write(IDD_LOG_ERR, "log: level %d refused: want IDD_LOG_ERR (%d) to "
+				       "IDD_LOG_DEBUG (%d)", (int)level, IDD_LOG_ERR, IDD_LOG_DEBUG);
 		return -EINVAL;
+	}
 	atomic_store(&log_level, (int)level);
 	pthread_once(&log_env_once, log_read_env);
 	return 0;
@@ -110,14 +113,21 @@ sink_fork_register(void)
 	pthread_atfork(sink_fork_prepare, sink_fork_release, sink_fork_release);
 }
 
+/* This thread is running the sink (and holds sink_lock): a sink that logs,
+ * or calls an idd function that does, or replaces itself, must not wait
+ * for the lock it holds. */
+static _Thread_local bool in_sink;
+
 void
 idd_log_set_sink(idd_log_sink_t sink, void *arg)
 {
 	pthread_once(&fork_once, sink_fork_register);
-	pthread_mutex_lock(&sink_lock);
+	if (!in_sink)
+		pthread_mutex_lock(&sink_lock);
 	log_sink = sink;
 	log_sink_arg = arg;
-	pthread_mutex_unlock(&sink_lock);
+	if (!in_sink)
+		pthread_mutex_unlock(&sink_lock);
 }
 
 void
@@ -135,12 +145,22 @@ log_write(enum idd_log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
+	if (in_sink) {
+		/* A line the sink itself caused: to stderr, not to the sink
+		 * again (which could loop). */
+		fprintf(stderr, "idd %s: %s\n", level_names[level], line);
+		errno = saved_errno;
+		return;
+	}
 	pthread_once(&fork_once, sink_fork_register);
 	pthread_mutex_lock(&sink_lock);
-	if (log_sink != NULL)
+	if (log_sink != NULL) {
+		in_sink = true;
 		log_sink(level, line, log_sink_arg);
-	else
+		in_sink = false;
+	} else {
 		fprintf(stderr, "idd %s: %s\n", level_names[level], line);
+	}
 	pthread_mutex_unlock(&sink_lock);
 	errno = saved_errno;
 }

@@ -93,8 +93,10 @@ test_set_level_refuses_bad_levels(void **state)
 	assert_int_equal(idd_log_set_level((enum idd_log_level)(IDD_LOG_DEBUG + 1)), -EINVAL);
 	assert_int_equal(idd_log_set_level((enum idd_log_level)-1), -EINVAL);
 	assert_int_equal(idd_log_set_level((enum idd_log_level)1000), -EINVAL);
-	/* A refused level changes nothing. */
+	/* A refused level changes nothing, and each refusal said why. */
 	assert_int_equal(idd_log_get_level(), IDD_LOG_INFO);
+	assert_int_equal(cap.per_level[IDD_LOG_ERR], 4);
+	assert_non_null(strstr(cap.last, "level 1000 refused"));
 }
 
 static void
@@ -174,6 +176,37 @@ test_errno_preserved(void **state)
 	errno = ENOTRECOVERABLE;
 	IDD_LOG(DEBUG, "%s", "filtered");
 	assert_int_equal(errno, ENOTRECOVERABLE);
+}
+
+/* A sink that logs, or replaces itself, while it handles a line: no
+ * deadlock on the lock it runs under; its own lines go to stderr. */
+static unsigned int reentrant_calls;
+
+static void
+reentrant_sink(enum idd_log_level level, const char *line, void *arg)
+{
+	(void)level;
+	(void)line;
+	(void)arg;
+	reentrant_calls++;
+	IDD_LOG(ERR, "a line the sink itself logs");
+	assert_int_equal(idd_log_set_level((enum idd_log_level)0), -EINVAL);
+	idd_log_set_sink(capture_sink, &cap);
+}
+
+static void
+test_sink_reentrant(void **state)
+{
+	(void)state;
+	idd_log_set_sink(reentrant_sink, NULL);
+	IDD_LOG(ERR, "first");
+	assert_int_equal(reentrant_calls, 1);
+	/* It replaced itself: the next line reaches the capture sink, and
+	 * the lines it caused itself reached neither sink. */
+	IDD_LOG(ERR, "second");
+	assert_int_equal(reentrant_calls, 1);
+	assert_int_equal(cap.lines, 1);
+	assert_string_equal(cap.last, "second");
 }
 
 static void
@@ -266,6 +299,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_set_level_refuses_bad_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sink_receives_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sink_arg, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sink_reentrant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_levels_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line_truncated, setup, teardown),
