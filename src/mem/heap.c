@@ -117,17 +117,23 @@ alloc_refused(size_t len, size_t align, unsigned int flags, int err, const char 
 	return NULL;
 }
 
+/* The one line of a failed allocation (the layers below log their detail
+ * at debug level). */
 static void *
 alloc_failed(size_t len, int err)
 {
-	IDD_LOG(ERR, "mem: alloc of %zu bytes failed: %s", len, strerror(err));
+	if (err == ENOSPC)
+		IDD_LOG(ERR, "mem: alloc of %zu bytes failed: a new segment would be window %d "
+			     "(IDD_MEM_MAX_WINDOWS is the most)", len, IDD_MEM_MAX_WINDOWS + 1);
+	else
+		IDD_LOG(ERR, "mem: alloc of %zu bytes failed: %s", len, strerror(err));
 	errno = err;
 	return NULL;
 }
 
 /* Out of line, so that the fast path needs no saved registers. */
 __attribute__((noinline)) static void *
-small_alloc_slow(uint32_t arena, uint32_t cls)
+small_alloc_slow(uint32_t arena, uint32_t cls, size_t len)
 {
 	struct mem_tcache *tc;
 	struct mem_tc_entry one;
@@ -154,7 +160,7 @@ small_alloc_slow(uint32_t arena, uint32_t cls)
 	int err = errno;
 	after_slow_path();
 	if (p == NULL)
-		return alloc_failed(mem_class_size[cls], err != 0 ? err : ENOMEM);
+		return alloc_failed(len, err != 0 ? err : ENOMEM);
 	return p;
 }
 
@@ -245,7 +251,7 @@ idd_mem_alloc(size_t len, unsigned int flags)
 				return e->p;
 			}
 		}
-		return small_alloc_slow(flags, cls);
+		return small_alloc_slow(flags, cls, len);
 	}
 	return alloc_general(len, IDD_MEM_ALIGN_MIN, flags);
 }

@@ -138,25 +138,25 @@ map_normal(const char *name, size_t len, size_t align, int extra_seals, struct m
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0) {
 		err = errno;
-		IDD_LOG(ERR, "mem: %s: memfd_create failed: %s", name, strerror(err));
+		IDD_LOG(DEBUG, "mem: %s: memfd_create failed: %s", name, strerror(err));
 		return -err;
 	}
 	if (ftruncate(fd, (off_t)maplen) != 0) {
 		err = errno;
-		IDD_LOG(ERR, "mem: %s: sizing memfd to %zu bytes failed: %s", name, maplen,
+		IDD_LOG(DEBUG, "mem: %s: sizing memfd to %zu bytes failed: %s", name, maplen,
 			strerror(err));
 		close(fd);
 		return -err;
 	}
 	err = mem_map_aligned(fd, 0, maplen, PROT_READ | PROT_WRITE, align, &addr);
 	if (err != 0) {
-		IDD_LOG(ERR, "mem: %s: mapping %zu bytes failed: %s", name, maplen, strerror(-err));
+		IDD_LOG(DEBUG, "mem: %s: mapping %zu bytes failed: %s", name, maplen, strerror(-err));
 		close(fd);
 		return err;
 	}
 	err = seal_new(fd, extra_seals);
 	if (err != 0) {
-		IDD_LOG(ERR, "mem: %s: sealing failed: %s", name, strerror(-err));
+		IDD_LOG(DEBUG, "mem: %s: sealing failed: %s", name, strerror(-err));
 		munmap(addr, maplen);
 		close(fd);
 		return err;

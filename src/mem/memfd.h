@@ -44,8 +44,9 @@ struct mem_mapping {
  * address aligned to @align (a power of two, at least MEM_MAP_ALIGN), then
  * seal it with MEM_SEALS_REQUIRED and @extra_seals. When @allow_huge, huge
  * pages are tried first and kept only if the mapping could reserve them;
- * otherwise normal pages. The choice is logged at debug level. Returns 0 or
- * -errno (logged).
+ * otherwise normal pages. The choice, and why a step failed, are logged at
+ * debug level: the allocation that asked says it failed. Returns 0 or
+ * -errno.
  */
 int mem_memfd_map(const char *name, size_t len, int allow_huge, size_t align, int extra_seals,
 		  struct mem_mapping *out);

@@ -96,7 +96,7 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 	err = mem_wt_insert(mem_local_table(), s->win);
 	if (err == -ENOSPC) {
 		seg_map_set(s->base, s->len, NULL);
-		IDD_LOG(ERR, "mem: new %s segment of %zu bytes refused: the process has %d "
+		IDD_LOG(DEBUG, "mem: new %s segment of %zu bytes refused: the process has %d "
 			     "windows (IDD_MEM_MAX_WINDOWS)",
 			kind == MEM_SEG_HEAP ? "heap" : "large-block", len, IDD_MEM_MAX_WINDOWS);
 		goto fail_logged;
@@ -110,7 +110,7 @@ mem_seg_create(struct mem_arena *a, int kind, size_t len, struct mem_seg **out)
 	*out = s;
 	return 0;
 fail:
-	IDD_LOG(ERR, "mem: new %s segment of %zu bytes failed: %s",
+	IDD_LOG(DEBUG, "mem: new %s segment of %zu bytes failed: %s",
 		kind == MEM_SEG_HEAP ? "heap" : "large-block", len, strerror(-err));
 fail_logged:
 	free(s->win);
