@@ -37,20 +37,31 @@ rdv_ns_valid(const char *ns)
 }
 
 int
-rdv_opts_from_env(struct rdv_opts *o)
+rdv_ns_from_env(char ns[RDV_NS_MAX + 1])
 {
-	const char *ns = getenv("IDD_NAMESPACE");
-	const char *abs = getenv("IDD_ABSTRACT_SOCKETS");
+	const char *env = getenv("IDD_NAMESPACE");
 
-	memset(o, 0, sizeof(*o));
-	if (ns == NULL || ns[0] == '\0')
-		ns = RDV_DEFAULT_NS;
-	if (!rdv_ns_valid(ns)) {
+	if (env == NULL || env[0] == '\0')
+		env = RDV_DEFAULT_NS;
+	if (!rdv_ns_valid(env)) {
 		IDD_LOG(ERR, "group: IDD_NAMESPACE refused: want 1..%d characters of "
 			     "[A-Za-z0-9_-]", RDV_NS_MAX);
 		return -EINVAL;
 	}
-	snprintf(o->ns, sizeof(o->ns), "%s", ns);
+	snprintf(ns, RDV_NS_MAX + 1, "%s", env);
+	return 0;
+}
+
+int
+rdv_opts_from_env(struct rdv_opts *o)
+{
+	const char *abs = getenv("IDD_ABSTRACT_SOCKETS");
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	ret = rdv_ns_from_env(o->ns);
+	if (ret != 0)
+		return ret;
 	if (abs != NULL && abs[0] != '\0') {
 		if (strcmp(abs, "1") == 0) {
 			o->abstract = true;

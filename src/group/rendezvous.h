@@ -43,6 +43,10 @@ bool rdv_ns_valid(const char *ns);
  * namespace or a value of IDD_ABSTRACT_SOCKETS other than 0 or 1. */
 int rdv_opts_from_env(struct rdv_opts *o);
 
+/* Only the namespace of rdv_opts_from_env(), for users of the runtime
+ * directory that never use abstract sockets (telemetry). */
+int rdv_ns_from_env(char ns[RDV_NS_MAX + 1]);
+
 /* Resolve, create if needed and check the runtime directory. Writes its
  * path into @dir (@cap bytes). Returns 0 or -errno (logged). */
 int rdv_runtime_dir(char *dir, size_t cap);

@@ -196,18 +196,18 @@ remove_socket(void)
 int
 idd_telemetry_enable(const char *ns)
 {
-	struct rdv_opts o;
+	char env_ns[RDV_NS_MAX + 1];
 	struct tel_identity id;
 	int fd, ret;
 
 	pthread_once(&hooks_once, register_hooks);
 	if (ns == NULL) {
-		ret = rdv_opts_from_env(&o);
-		if (ret != 0) {
-			IDD_LOG(ERR, "telemetry: enable refused: bad IDD_NAMESPACE");
+		/* The namespace only: telemetry never uses abstract sockets,
+		 * whatever IDD_ABSTRACT_SOCKETS says. Refusal logged there. */
+		ret = rdv_ns_from_env(env_ns);
+		if (ret != 0)
 			return ret;
-		}
-		ns = o.ns;
+		ns = env_ns;
 	} else if (!rdv_ns_valid(ns)) {
 		IDD_LOG(ERR, "telemetry: enable refused: namespace must be 1..%d characters of "
 			     "[A-Za-z0-9_-]", RDV_NS_MAX);

@@ -1143,6 +1143,17 @@ test_api(void **state)
 	assert_false(exists(path));
 	assert_int_equal(idd_telemetry_disable(), 0);
 	assert_int_equal(idd_telemetry_path(path, sizeof(path)), -ENOENT);
+	/* From the environment: the namespace alone matters (telemetry never
+	 * uses abstract sockets, whatever IDD_ABSTRACT_SOCKETS says). */
+	setenv("IDD_NAMESPACE", ns, 1);
+	setenv("IDD_ABSTRACT_SOCKETS", "yes", 1);
+	assert_int_equal(idd_telemetry_enable(NULL), 0);
+	assert_int_equal(idd_telemetry_enable(ns), 0);
+	assert_int_equal(idd_telemetry_disable(), 0);
+	setenv("IDD_NAMESPACE", "bad/ns", 1);
+	assert_int_equal(idd_telemetry_enable(NULL), -EINVAL);
+	unsetenv("IDD_NAMESPACE");
+	unsetenv("IDD_ABSTRACT_SOCKETS");
 }
 
 static int
