@@ -291,12 +291,31 @@ pub_run(struct ctl_req *req)
 static int
 check_name(int16_t dev_id, int16_t group_id, const char *name, const char *what)
 {
-	if (!wire_name_valid(name)) {
-		IDD_LOG(ERR, "group %d: %s by dev %d refused: a name is 1..%d printable "
-			     "characters, no space", group_id, what, dev_id, WIRE_NAME_MAX);
-		return -EINVAL;
+	char why[64];
+	size_t n = 0;
+
+	if (wire_name_valid(name))
+		return 0;
+	/* Say what is wrong, without printing the name itself: it may hold
+	 * anything, and be of any length. */
+	if (name == NULL) {
+		snprintf(why, sizeof(why), "NULL name");
+	} else {
+		while (name[n] != '\0' && n <= WIRE_NAME_MAX &&
+		       (unsigned char)name[n] >= 0x21 && (unsigned char)name[n] <= 0x7e)
+			n++;
+		if (n == 0 && name[0] == '\0')
+			snprintf(why, sizeof(why), "empty name");
+		else if (n > WIRE_NAME_MAX)
+			snprintf(why, sizeof(why), "name longer than %d characters",
+				 WIRE_NAME_MAX);
+		else
+			snprintf(why, sizeof(why), "byte 0x%02x at position %zu of the name",
+				 (unsigned char)name[n], n);
 	}
-	return 0;
+	IDD_LOG(ERR, "group %d: %s by dev %d refused: %s (a name is 1..%d printable "
+		     "characters, no space)", group_id, what, dev_id, why, WIRE_NAME_MAX);
+	return -EINVAL;
 }
 
 int

@@ -251,7 +251,14 @@ directory_entries(void **state)
 	name[IDD_DMA_GROUP_NAME_MAX + 1] = '\0';
 	lim_log_reset();
 	assert_int_equal(idd_dma_group_buffer_publish(0, gid, name, (void *)0x1000, 64), -EINVAL);
-	assert_int_equal(lim_log_count("refused: a name is 1..63 printable characters"), 1);
+	assert_int_equal(lim_log_count("refused: name longer than 63 characters (a name is "
+				       "1..63 printable characters"), 1);
+	lim_log_reset();
+	assert_int_equal(idd_dma_group_buffer_publish(0, gid, "tab\there", (void *)0x1000, 64),
+			 -EINVAL);
+	assert_int_equal(lim_log_count("refused: byte 0x09 at position 3 of the name"), 1);
+	assert_int_equal(idd_dma_group_buffer_publish(0, gid, "", (void *)0x1000, 64), -EINVAL);
+	assert_int_equal(lim_log_count("refused: empty name"), 1);
 	assert_int_equal(agent_cmd(&a, NULL, 0, "publish 0 %d %s 0x1000 64", gid, name), -EINVAL);
 	name[IDD_DMA_GROUP_NAME_MAX] = '\0';
 	assert_int_equal(agent_cmd(&a, NULL, 0, "publish 0 %d %s 0x1000 64", gid, name), 0);
