@@ -55,6 +55,12 @@
  * newcomer while anything may still use it: handlers are allocated round
  * robin over 1..65535, and one still referenced by a vchan stays retired
  * until that vchan lets it go.
+ *
+ * Errors every call here (and the group calls of idd_dmadev.h) may return
+ * besides those listed with it: -ESHUTDOWN once the process has begun to
+ * exit (the control thread is gone); -ENOMEM, or the error of
+ * epoll_create1(), eventfd() or pthread_create(), when the control thread
+ * cannot be started. Each logs one line.
  */
 
 #include <stddef.h>

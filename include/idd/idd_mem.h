@@ -94,6 +94,12 @@ extern "C" {
  * permissions in @p flags (allocations with different permissions come from
  * different segments). Blocks of 8 MiB and more get a segment of their own.
  *
+ * Pages are not reserved (except huge pages): like any shared memory, a
+ * segment is not charged against the kernel's overcommit limit, so a block
+ * larger than the machine can back may be returned, and touching it then
+ * fails (the OOM killer, or SIGBUS when a size limit of the memfd's
+ * filesystem is reached). Size requests to what the machine has.
+ *
  * @param len
  *   Bytes to allocate; not 0.
  * @param flags

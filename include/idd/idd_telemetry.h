@@ -86,8 +86,9 @@ extern "C" {
  *   pid in another pid namespace sharing the runtime directory);
  *   -ENAMETOOLONG if the socket path does not fit in a Unix socket address;
  *   -EPERM, -ENOTDIR if the runtime directory fails its checks;
- *   other negative errno values from socket(), bind(), listen() or thread
- *   creation. Every failure logs one line saying why.
+ *   other negative errno values from creating the runtime directory (e.g.
+ *   -ENOENT: its parent is missing; -EACCES), from socket(), bind(),
+ *   listen() or thread creation. Every failure logs one line saying why.
  */
 int idd_telemetry_enable(const char *ns);
 
