@@ -429,5 +429,13 @@ link_close(struct conn *c)
 		leave_done(g);
 		return;
 	}
+	if (g->state == G_JOINING && (c->state == L_WAIT_CHALLENGE || c->state == L_WAIT_WELCOME)) {
+		/* Closed in the handshake: the creator gave our place to a
+		 * newer connection (its EAGAIN refusal crossed our JOIN and
+		 * was lost with the reset), or it is gone. Another try, within
+		 * the join's deadline, tells which. */
+		retry_later(g);
+		return;
+	}
 	group_gone(g, "ended: its creator is gone");
 }

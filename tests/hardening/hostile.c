@@ -1001,6 +1001,10 @@ storm_main(char **argv)
 				eacces += m.u.refuse_code == EACCES;
 				eagain += m.u.refuse_code == EAGAIN;
 				other += m.u.refuse_code != EACCES && m.u.refuse_code != EAGAIN;
+			} else if (len < 0 && errno == ECONNRESET) {
+				/* Its place went to a newer connection, and the
+				 * EAGAIN refusal crossed its JOIN. */
+				eagain++;
 			} else if (len != 0) {
 				other++;
 			}
