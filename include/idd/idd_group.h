@@ -16,7 +16,7 @@
  *
  * How groups work. No daemon: the creating process serves its group on a
  * Unix socket in the runtime directory ($IDD_RUNTIME_DIR, else
- * $XDG_RUNTIME_DIR/idd, else `/tmp/idd-<uid>`; mode 0700, or 0770 to share
+ * $XDG_RUNTIME_DIR/idd, else `/tmp/idd-<uid>`; mode 0700, or 1770 to share
  * between the users of one Unix group), named by namespace ($IDD_NAMESPACE
  * or the device argument `namespace=`, default "default") and group id.
  * With $IDD_ABSTRACT_SOCKETS=1 (or the device argument

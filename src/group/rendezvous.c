@@ -123,7 +123,16 @@ check_dir(const char *dir, bool missing_ok)
 	}
 	if (st.st_mode & S_IWOTH) {
 		IDD_LOG(ERR, "group: runtime directory %s refused: writable by others (mode %04o); "
-			     "use 0700, or 0770 to share with the directory's group",
+			     "use 0700, or 1770 to share with the directory's group",
+			dir, (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	/* Shared with a group: only the sticky bit keeps one member of that
+	 * group from renaming another's socket and binding its own there. */
+	if ((st.st_mode & S_IWGRP) && !(st.st_mode & S_ISVTX)) {
+		IDD_LOG(ERR, "group: runtime directory %s refused: writable by its group without "
+			     "the sticky bit (mode %04o); use 1770, so that the group's members "
+			     "cannot replace each other's sockets",
 			dir, (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
@@ -239,6 +248,10 @@ probe(const struct sockaddr_un *addr, socklen_t len)
 		return 1; /* alive (EAGAIN: alive with a full backlog) */
 	if (err == ECONNREFUSED || err == ENOENT)
 		return 0;
+	/* Another user's socket, in a shared directory, that we may not use:
+	 * theirs, whether alive or not. */
+	if (err == EACCES || err == EPERM)
+		return 1;
 	return -err;
 }
 
@@ -264,7 +277,9 @@ lock_ns(const struct rdv_opts *o, char *path, size_t path_size)
 	for (;;) {
 		struct stat held, named;
 
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		/* Read-only is enough for flock(), and lets the other users of
+		 * a shared directory take a lock file one of them made. */
+		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0) {
 			int err = errno;
 
@@ -323,6 +338,13 @@ try_bind(const struct rdv_opts *o, int fd, int id)
 	 * remove is the stale one and not a competitor's fresh socket. */
 	if (unlink(addr.sun_path) != 0 && errno != ENOENT) {
 		err = errno;
+		if (err == EPERM || err == EACCES) {
+			/* Another user's, in a shared (sticky) directory: that
+			 * id stays theirs. */
+			IDD_LOG(DEBUG, "group: stale socket %s is another user's: id skipped",
+				addr.sun_path);
+			return 1;
+		}
 		IDD_LOG(ERR, "group: cannot remove stale socket %s: %s", addr.sun_path,
 			strerror(err));
 		return -err;

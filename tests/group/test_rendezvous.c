@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -98,9 +99,13 @@ dir_checks(void **state)
 	assert_int_equal(try_create(), -EPERM);
 	assert_int_equal(chmod(dir, 0703), 0);
 	assert_int_equal(try_create(), -EPERM);
-	/* Group-writable: the way to share between users of one group. */
-	assert_int_equal(chmod(dir, 0770), 0);
+	/* Group-writable, with the sticky bit: the way to share between users
+	 * of one group. Without it a member of the group could replace
+	 * another's socket: refused. */
+	assert_int_equal(chmod(dir, 01770), 0);
 	assert_int_equal(try_create(), 0);
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(try_create(), -EPERM);
 	assert_int_equal(chmod(dir, 0750), 0);
 	assert_int_equal(try_create(), 0);
 
@@ -124,14 +129,59 @@ dir_checks(void **state)
 		setenv("IDD_RUNTIME_DIR", dir, 1);
 		assert_int_equal(try_create(), -EPERM);
 
-		/* Someone else's, but shared (0770) with a group of ours:
+		/* Someone else's, but shared (1770) with a group of ours:
 		 * the way several users share groups. */
 		snprintf(dir, sizeof(dir), "%s/shared", base);
 		assert_int_equal(mkdir(dir, 0700), 0);
 		assert_int_equal(chown(dir, 12345, getegid()), 0);
-		assert_int_equal(chmod(dir, 0770), 0);
+		assert_int_equal(chmod(dir, 01770), 0);
 		setenv("IDD_RUNTIME_DIR", dir, 1);
 		assert_int_equal(try_create(), 0);
+		/* There, another user's stale socket cannot be removed (the
+		 * sticky bit), nor can one be used that is not open to us: a
+		 * member of the group skips both ids. */
+		{
+			struct sockaddr_un addr[2] = {{.sun_family = AF_UNIX},
+						      {.sun_family = AF_UNIX}};
+			int status;
+			pid_t pid;
+
+			assert_true(strlen(dir) <= 60);
+			for (int i = 0; i < 2; i++) {
+				int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+				snprintf(addr[i].sun_path, sizeof(addr[i].sun_path),
+					 "%.60s/%.32s.%d.sock", dir, getenv("IDD_NAMESPACE"), i);
+				assert_int_equal(bind(sock, (struct sockaddr *)&addr[i],
+						      sizeof(addr[i])), 0);
+				close(sock); /* root's, and stale */
+				assert_int_equal(chmod(addr[i].sun_path, i == 0 ? 0777 : 0700), 0);
+			}
+			assert_int_equal(chmod(base, 0711), 0); /* the other user reaches it */
+			pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				int16_t gid = -1;
+				int ret;
+
+				if (setgid(getegid()) != 0 || setuid(23456) != 0)
+					_exit(2);
+				ret = group_create(next_dev, d0, tok, NULL, &gid);
+				if (ret != 0 || gid != 2) {
+					fprintf(stderr, "other user's create: %d, group %d\n", ret, gid);
+					_exit(3);
+				}
+				_exit(group_destroy(next_dev, gid) == 0 ? 0 : 4);
+			}
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			assert_int_equal(chmod(base, 0700), 0);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+			for (int i = 0; i < 2; i++) {
+				assert_int_equal(access(addr[i].sun_path, F_OK), 0);
+				unlink(addr[i].sun_path);
+			}
+		}
 
 		/* The same directory not opened to the group: refused. */
 		snprintf(dir, sizeof(dir), "%s/closed", base);
