@@ -644,11 +644,18 @@ out:
 	if (to_joiner != NULL)
 		fclose(to_joiner); /* on failure, the joiner sees EOF and gives up */
 	if (pid > 0) {
-		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0) {
+		if (waitpid(pid, &status, 0) != pid) {
+			fprintf(stderr, "creator: waitpid for the joiner: %s\n", strerror(errno));
+			rc = EXIT_FAILURE;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			joiner_ok = true;
 		} else {
-			fprintf(stderr, "creator: the joiner failed\n");
+			if (WIFSIGNALED(status))
+				fprintf(stderr, "creator: the joiner failed (signal %d)\n",
+					WTERMSIG(status));
+			else
+				fprintf(stderr, "creator: the joiner failed (exit status %d)\n",
+					WEXITSTATUS(status));
 			rc = EXIT_FAILURE;
 		}
 	}
