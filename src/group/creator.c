@@ -341,8 +341,6 @@ departing_timeout(struct ctl_timer *t)
 	conn_close(c);
 }
 
-/* LEAVE: remove the member now (its windows unmapped here), tell everyone
- * else, and keep its connection until they have all confirmed. */
 /* A connection that can still confirm an unmapping. */
 static bool
 conn_can_answer(const struct conn *c)
@@ -350,6 +348,8 @@ conn_can_answer(const struct conn *c)
 	return !c->closing && !c->broken;
 }
 
+/* LEAVE: remove the member now (its windows unmapped here), tell everyone
+ * else, and keep its connection until they have all confirmed. */
 static void
 depart(struct group *g, struct member *me, struct conn *c)
 {

@@ -11,9 +11,10 @@
  * /tmp/idd-<uid>. A creator makes it with mode 0700 when missing; joiners
  * and readers such as idd-ctl only look it up (rdv_runtime_dir_lookup()):
  * where it is missing, no group is served. An existing
- * one must be a real directory (not a symlink), owned by us, and writable by
- * nobody outside its owner and group; group-writable 0770 is how users of
- * one Unix group share groups. Anything else is refused with a log line
+ * one must be a real directory (not a symlink), owned by us (or by another
+ * user and shared with a group of ours), writable by nobody outside its
+ * owner and group, and sticky if its group may write it: 1770 is how users
+ * of one Unix group share groups. Anything else is refused with a log line
  * that says what is wrong, because whoever can write that directory could
  * replace a creator's socket by their own.
  */
