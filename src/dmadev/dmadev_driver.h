@@ -163,9 +163,10 @@ int dmadev_group_ext_end(struct idd_dma_dev *dev, int ret);
 
 /* Start, vchan setup and configure throw away the completions nobody
  * collected (idd_dmadev.h): the warning that says so, naming the device,
- * the call (@what) and the count; nothing when @discarded is 0
- * (dmadev/driver_log.c). */
-void dma_warn_discarded(const char *dev_name, const char *what, unsigned long discarded);
+ * the vchan (@vchan; -1 for the whole device), the call (@what) and the
+ * count; nothing when @discarded is 0 (dmadev/driver_log.c). */
+void dma_warn_discarded(const char *dev_name, int vchan, const char *what,
+			unsigned long discarded);
 
 /* The drivers idd knows, by name (dmadev/driver_list.c). */
 const struct dma_driver *dma_driver_find(const char *name);

@@ -4,9 +4,14 @@
 #include "dmadev/dmadev_driver.h"
 
 void
-dma_warn_discarded(const char *dev_name, const char *what, unsigned long discarded)
+dma_warn_discarded(const char *dev_name, int vchan, const char *what, unsigned long discarded)
 {
-	if (discarded != 0)
+	if (discarded == 0)
+		return;
+	if (vchan >= 0)
+		IDD_LOG(WARNING, "dev %s: vchan %d %s: discarding %lu completions that were never "
+				 "collected", dev_name, vchan, what, discarded);
+	else
 		IDD_LOG(WARNING, "dev %s: %s: discarding %lu completions that were never collected",
 			dev_name, what, discarded);
 }

@@ -128,7 +128,7 @@ fab_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 	pthread_mutex_lock(&fd->mu);
 	for (uint16_t i = 0; i < fd->nb_vchans; i++)
 		discarded += fab_vchan_uncollected(&fd->vchans[i]);
-	dma_warn_discarded(fd->name, "configure", discarded);
+	dma_warn_discarded(fd->name, -1, "configure", discarded);
 	fab_vchans_free(fd);
 	fd->vchans = v;
 	fd->nb_vchans = conf->nb_vchans;
@@ -143,7 +143,6 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 	struct fab_vchan *vc = &fd->vchans[vchan];
 	struct fab_peer *src, *dst;
 	uint16_t n = conf->nb_desc;
-	char what[32];
 
 	if (conf->domain.type != IDD_DMA_INTER_OS_DOMAIN) {
 		IDD_LOG(ERR, "dev %s: vchan %u setup refused: the fabric driver only carries "
@@ -177,8 +176,7 @@ fab_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vc
 				     "equivalent across hosts");
 		return -ENOTSUP;
 	}
-	snprintf(what, sizeof(what), "vchan %u setup", vchan);
-	dma_warn_discarded(fd->name, what, fab_vchan_uncollected(vc));
+	dma_warn_discarded(fd->name, vchan, "setup", fab_vchan_uncollected(vc));
 	fab_vchan_free(vc);
 	vc->ring = calloc(n, sizeof(*vc->ring));
 	vc->status = calloc(n, sizeof(*vc->status));
@@ -232,7 +230,7 @@ fab_start(struct idd_dma_dev *dev)
 	pthread_mutex_lock(&fd->mu);
 	for (uint16_t v = 0; v < fd->nb_vchans; v++)
 		discarded += fab_vchan_reset(&fd->vchans[v]);
-	dma_warn_discarded(fd->name, "start", discarded);
+	dma_warn_discarded(fd->name, -1, "start", discarded);
 	atomic_store(&fd->engine_run, true);
 	pthread_mutex_unlock(&fd->mu);
 	fd->cpl_vchans = fd->nb_vchans;

@@ -98,10 +98,10 @@ int sw_dev_start(struct idd_dma_dev *dev);
 int sw_dev_stop(struct idd_dma_dev *dev);
 /* Completions of @vc that were never collected (control path). */
 uint16_t sw_vchan_uncollected(const struct sw_vchan *vc);
-/* The warning of start, vchan setup and configure, which throw away
- * @discarded uncollected completions (@what: the call); none in silent
- * mode, where nothing is ever collected. */
-void sw_warn_discarded(const struct sw_dev *sd, const char *what, unsigned long discarded);
+/* dma_warn_discarded(), except in silent mode, where nothing is ever
+ * collected. */
+void sw_warn_discarded(const struct sw_dev *sd, int vchan, const char *what,
+		       unsigned long discarded);
 
 /* sw_thread.c */
 int sw_worker_start(struct sw_dev *sd);

@@ -67,7 +67,7 @@ sw_dev_configure(struct idd_dma_dev *dev, const struct idd_dma_conf *conf)
 	memset(vchans, 0, size);
 	for (uint16_t v = 0; v < sd->nb_vchans; v++)
 		discarded += sw_vchan_uncollected(&sd->vchans[v]);
-	sw_warn_discarded(sd, "configure", discarded);
+	sw_warn_discarded(sd, -1, "configure", discarded);
 	sw_vchans_free(sd);
 	sd->vchans = vchans;
 	sd->nb_vchans = conf->nb_vchans;

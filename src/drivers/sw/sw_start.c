@@ -31,11 +31,11 @@ sw_vchan_uncollected(const struct sw_vchan *vc)
 }
 
 void
-sw_warn_discarded(const struct sw_dev *sd, const char *what, unsigned long discarded)
+sw_warn_discarded(const struct sw_dev *sd, int vchan, const char *what, unsigned long discarded)
 {
 	/* Silent mode never collects, so leftovers there are expected. */
 	if (!sd->silent)
-		dma_warn_discarded(sd->name, what, discarded);
+		dma_warn_discarded(sd->name, vchan, what, discarded);
 }
 
 /* Back to the state right after setup; returns how many completions were
@@ -66,7 +66,7 @@ sw_dev_start(struct idd_dma_dev *dev)
 
 	for (uint16_t v = 0; v < sd->nb_vchans; v++)
 		discarded += sw_vchan_reset(&sd->vchans[v]);
-	sw_warn_discarded(sd, "start", discarded);
+	sw_warn_discarded(sd, -1, "start", discarded);
 	if (sd->thread_engine) {
 		ret = sw_worker_start(sd);
 		if (ret != 0)

@@ -48,7 +48,6 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 	struct sw_vchan *vc = &sd->vchans[vchan];
 	uint32_t nb_sges = (uint32_t)conf->nb_desc * SW_SGE_PER_DESC;
 	struct sw_vchan fresh;
-	char what[32];
 	int ret;
 
 	if ((conf->nb_desc & (conf->nb_desc - 1)) != 0) {
@@ -101,8 +100,7 @@ sw_vchan_setup(struct idd_dma_dev *dev, uint16_t vchan, const struct idd_dma_vch
 
 	/* What the previous setup completed and nobody collected goes with
 	 * it, as at start. */
-	snprintf(what, sizeof(what), "vchan %u setup", vchan);
-	sw_warn_discarded(sd, what, sw_vchan_uncollected(vc));
+	sw_warn_discarded(sd, vchan, "setup", sw_vchan_uncollected(vc));
 	sw_vchan_free(vc);
 	*vc = fresh;
 	return 0;
