@@ -103,7 +103,7 @@ idd_mem_register(void *addr, size_t len, int fd, uint64_t offset, unsigned int p
 		return err;
 	if (fstat(fd, &st) != 0) {
 		err = errno;
-		IDD_LOG(ERR, "%s refused: %s", who, err == EBADF ? "fd not open" : strerror(err));
+		IDD_LOG(ERR, "%s refused: fstat: %s", who, strerror(err));
 		return -err;
 	}
 	if ((uint64_t)st.st_size < offset + len) {
