@@ -155,6 +155,27 @@ perf_parse_cpu(const char *s, int *out)
 	return 0;
 }
 
+int
+perf_allowed_cpus(cpu_set_t *set, int *first, int *second)
+{
+	cpu_set_t own;
+
+	if (set == NULL)
+		set = &own;
+	*first = *second = -1;
+	if (sched_getaffinity(0, sizeof(*set), set) != 0)
+		return -errno;
+	for (int c = 0; c < CPU_SETSIZE && *second < 0; c++) {
+		if (!CPU_ISSET(c, set))
+			continue;
+		if (*first < 0)
+			*first = c;
+		else
+			*second = c;
+	}
+	return 0;
+}
+
 void
 perf_format_cpu(char *buf, size_t len, int cpu)
 {

@@ -34,6 +34,7 @@
  * in idd-perf changes.
  */
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -159,6 +160,10 @@ const char *perf_refused_option(char *const argv[], const struct option *longopt
  * number below CPU_SETSIZE. Returns 0 or -EINVAL; the caller says why. */
 #define PERF_CPU_NONE (-1)
 int perf_parse_cpu(const char *s, int *out);
+/* The CPUs this process may run on (*@set, if not NULL), and the first two
+ * of them (-1 where there are fewer). 0, or -errno of sched_getaffinity()
+ * (then both are -1). */
+int perf_allowed_cpus(cpu_set_t *set, int *first, int *second);
 /* "on cpu N", or "not pinned" for PERF_CPU_NONE, for the headers. */
 void perf_format_cpu(char *buf, size_t len, int cpu);
 

@@ -238,19 +238,11 @@ static int
 pick_cpus(struct options *o)
 {
 	cpu_set_t set;
-	int first = -1, second = -1;
+	int first, second, ret = perf_allowed_cpus(&set, &first, &second);
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-		fprintf(stderr, "idd-perf dma: sched_getaffinity: %s\n", strerror(errno));
+	if (ret != 0) {
+		fprintf(stderr, "idd-perf dma: sched_getaffinity: %s\n", strerror(-ret));
 		return -EINVAL;
-	}
-	for (int i = 0; i < CPU_SETSIZE && second < 0; i++) {
-		if (!CPU_ISSET(i, &set))
-			continue;
-		if (first < 0)
-			first = i;
-		else
-			second = i;
 	}
 	if (o->cpu == CPU_AUTO)
 		o->cpu = first;

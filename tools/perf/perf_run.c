@@ -418,24 +418,6 @@ list_cases(const struct perf_case *cases, unsigned int nb)
 	}
 }
 
-/* First and second CPU this process may use (-1 if none). */
-static void
-pick_cpus(int *first, int *second)
-{
-	cpu_set_t set;
-
-	*first = *second = -1;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return;
-	for (int c = 0; c < CPU_SETSIZE && *second < 0; c++)
-		if (CPU_ISSET(c, &set)) {
-			if (*first < 0)
-				*first = c;
-			else
-				*second = c;
-		}
-}
-
 /* The private runtime directory of our groups. */
 static char run_dir[256];
 
@@ -526,7 +508,7 @@ run_cases(struct run_opts *o, struct perf_case *cases, unsigned int nb, double *
 	double t0 = perf_now();
 
 	memset(&env, 0, sizeof(env));
-	pick_cpus(&first, &second);
+	(void)perf_allowed_cpus(NULL, &first, &second); /* none known: not pinned */
 	if (o->cpu == CPU_AUTO)
 		o->cpu = first;
 	if (o->worker_cpu == CPU_AUTO)
