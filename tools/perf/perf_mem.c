@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <idd/idd_log.h>
 #include <idd/idd_mem.h>
@@ -27,6 +26,7 @@
 #include "mem/window_table.h"
 #include "perf.h"
 #include "perf_case.h"
+#include "perf_measure.h"
 
 struct opts {
 	uint64_t iters;     /* alloc+free pairs per case */
@@ -42,15 +42,6 @@ struct opts {
 
 static void *volatile sink;
 static volatile uint64_t sink64;
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void
 usage(FILE *f)
@@ -140,7 +131,7 @@ run_alloc_case(void *arg)
 	}
 	if (c->start != NULL)
 		pthread_barrier_wait(c->start);
-	double t0 = now_ns();
+	double t0 = perf_now();
 	if (c->use_idd) {
 		for (uint64_t r = 0; r < rounds; r++) {
 			for (unsigned int i = 0; i < batch; i++)
@@ -158,7 +149,7 @@ run_alloc_case(void *arg)
 				free(blocks[i]);
 		}
 	}
-	c->ns = (now_ns() - t0) / (double)(rounds * batch);
+	c->ns = (perf_now() - t0) * 1e9 / (double)(rounds * batch);
 	free(blocks);
 	return NULL;
 }
@@ -303,14 +294,14 @@ time_lookups_once(struct mem_wt *t, const uint64_t *addr, uint64_t lookups, uint
 
 	mem_wt_cache_init(&cache);
 	mem_rcu_read_lock();
-	double t0 = now_ns();
+	double t0 = perf_now();
 	for (uint64_t i = 0; i < lookups; i++) {
 		void *p = mem_wt_translate(t, &cache, addr[i & (NADDR - 1)], 64, MEM_ACCESS_WRITE);
 
 		sum += (uintptr_t)p;
 		hit += p != NULL;
 	}
-	double ns = (now_ns() - t0) / (double)lookups;
+	double ns = (perf_now() - t0) * 1e9 / (double)lookups;
 	mem_rcu_read_unlock();
 	sink64 = sum;
 	*hits = hit;
